@@ -1,0 +1,160 @@
+/**
+ * Error classes with stable codes. Match on `err.code`, never on the message:
+ * messages may be reworded, codes never change meaning. Every code is documented
+ * in docs/errors.md (a test fails when one is missing).
+ */
+
+export const ErrorCodes = {
+  INVALID_ARG_TYPE: 'LOOPFLEET_ERR_INVALID_ARG_TYPE',
+  INVALID_ARG_VALUE: 'LOOPFLEET_ERR_INVALID_ARG_VALUE',
+  QUEUE_FULL: 'LOOPFLEET_ERR_QUEUE_FULL',
+  POOL_CLOSED: 'LOOPFLEET_ERR_POOL_CLOSED',
+  POOL_DESTROYED: 'LOOPFLEET_ERR_POOL_DESTROYED',
+  WORKER_CRASHED: 'LOOPFLEET_ERR_WORKER_CRASHED',
+  WORKER_INIT: 'LOOPFLEET_ERR_WORKER_INIT',
+  WORKER_MODULE: 'LOOPFLEET_ERR_WORKER_MODULE',
+  WORKER_INDEX: 'LOOPFLEET_ERR_WORKER_INDEX',
+  UNKNOWN_TASK: 'LOOPFLEET_ERR_UNKNOWN_TASK',
+  DATA_CLONE: 'LOOPFLEET_ERR_DATA_CLONE',
+  NO_MESSAGE_HANDLER: 'LOOPFLEET_ERR_NO_MESSAGE_HANDLER',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Base class of every error loopfleet itself raises. */
+export class LoopfleetError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** An option or argument has the wrong type. Also a `TypeError`, as Node's own are. */
+export class InvalidArgTypeError extends TypeError {
+  readonly code = ErrorCodes.INVALID_ARG_TYPE;
+  override get name(): string {
+    return 'InvalidArgTypeError';
+  }
+}
+
+/** An option or argument has the right type but a value out of range. Also a `RangeError`. */
+export class InvalidArgValueError extends RangeError {
+  readonly code = ErrorCodes.INVALID_ARG_VALUE;
+  override get name(): string {
+    return 'InvalidArgValueError';
+  }
+}
+
+/** `maxQueue` tasks are already waiting and the call asked not to wait (`{ wait: false }`). */
+export class QueueFullError extends LoopfleetError {
+  constructor(readonly maxQueue: number) {
+    super(ErrorCodes.QUEUE_FULL, `The pool's queue is full (maxQueue = ${maxQueue})`);
+  }
+}
+
+/** The pool is closing or closed: it accepts no new work. */
+export class PoolClosedError extends LoopfleetError {
+  constructor(message = 'The pool is closed and accepts no new work') {
+    super(ErrorCodes.POOL_CLOSED, message);
+  }
+}
+
+/** `destroy()` was called while this task was queued or running. */
+export class PoolDestroyedError extends LoopfleetError {
+  constructor() {
+    super(ErrorCodes.POOL_DESTROYED, 'The pool was destroyed');
+  }
+}
+
+export interface WorkerExitInfo {
+  /** The worker's slot index (`ctx.id` in the worker). */
+  readonly workerId: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+}
+
+/** The worker running this task exited, threw an uncaught error or ran out of memory. */
+export class WorkerCrashedError extends LoopfleetError implements WorkerExitInfo {
+  readonly workerId: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  constructor(info: WorkerExitInfo, cause?: unknown) {
+    const how = info.signal !== null ? `signal ${info.signal}` : `exit code ${String(info.exitCode)}`;
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super(ErrorCodes.WORKER_CRASHED, `Worker ${info.workerId} crashed (${how})${why}`, cause === undefined ? undefined : { cause });
+    this.workerId = info.workerId;
+    this.exitCode = info.exitCode;
+    this.signal = info.signal;
+  }
+}
+
+/** The worker module's `init` (or the replay of a sticky broadcast) failed; `cause` holds the error. */
+export class WorkerInitError extends LoopfleetError {
+  constructor(readonly workerId: number, readonly phase: 'init' | 'replay' | 'exit', cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(ErrorCodes.WORKER_INIT, `Worker ${workerId} failed to start (${phase}): ${detail}`, { cause });
+  }
+}
+
+/** The worker module could not be loaded, or its default export is not `defineWorker(...)`. */
+export class WorkerModuleError extends LoopfleetError {
+  constructor(readonly module: string, readonly detail: string, cause?: unknown) {
+    super(ErrorCodes.WORKER_MODULE, `Worker module ${module} ${detail}`, cause === undefined ? undefined : { cause });
+  }
+}
+
+/** `{ worker: n }` names no worker of this pool. */
+export class WorkerIndexError extends LoopfleetError {
+  constructor(readonly index: unknown, readonly size: number) {
+    super(ErrorCodes.WORKER_INDEX, `Expected \`worker\` to be an integer from 0 to ${size - 1}, got ${describe(index)}`);
+  }
+}
+
+/** The worker module registers no task of that name. */
+export class UnknownTaskError extends LoopfleetError {
+  constructor(readonly task: string, readonly known: readonly string[]) {
+    super(
+      ErrorCodes.UNKNOWN_TASK,
+      `Unknown task ${JSON.stringify(task)}; the worker module registers: ${known.length > 0 ? known.map((k) => JSON.stringify(k)).join(', ') : '(none)'}`,
+    );
+  }
+}
+
+/** A payload (argument, result or message) cannot be copied between threads or processes. */
+export class DataCloneError extends LoopfleetError {
+  constructor(what: string, cause?: unknown) {
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    super(ErrorCodes.DATA_CLONE, `Could not send ${what}${detail}`, cause === undefined ? undefined : { cause });
+  }
+}
+
+/** `put()` reached a worker module that has no `onMessage`. */
+export class NoMessageHandlerError extends LoopfleetError {
+  constructor() {
+    super(ErrorCodes.NO_MESSAGE_HANDLER, 'The worker module defines no onMessage handler, so it cannot receive put() messages');
+  }
+}
+
+/** Renders a received value for an error message: `"abc"`, `-1`, `null`, `an object`. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(value);
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return value.toString();
+    default:
+      return Array.isArray(value) ? 'an array' : 'an object';
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * Pool options: the type is the reference documentation, defaults live in one constant, and
+ * validation happens eagerly in the constructor with messages that name the option and the value.
+ */
+import { availableParallelism } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, InvalidArgTypeError, InvalidArgValueError } from './errors.js';
+import type { ResourceLimits } from './transport/types.js';
+
+export type RuntimeName = 'thread' | 'process';
+export type Strategy = 'least-loaded' | 'round-robin';
+
+export interface PoolOptions {
+  /**
+   * The worker module: a file URL (`new URL('./worker.js', import.meta.url)`) or a path (relative
+   * paths resolve against the current directory). Its default export must be `defineWorker(...)`.
+   */
+  worker: URL | string;
+  /**
+   * Number of workers. @default os.availableParallelism()
+   */
+  size?: number;
+  /**
+   * `'thread'` (node:worker_threads) or `'process'` (child_process.fork). @default 'thread'
+   */
+  runtime?: RuntimeName;
+  /**
+   * Tasks one worker runs at once (a task "runs" until its promise settles; synchronous tasks
+   * finish before the next starts). Raise it for IO-bound tasks. @default 1
+   */
+  concurrency?: number;
+  /**
+   * `'least-loaded'`: each task goes to the worker with the fewest tasks in flight.
+   * `'round-robin'`: strict rotation (800 tasks over 8 workers give exactly 100 each).
+   * @default 'least-loaded'
+   */
+  strategy?: Strategy;
+  /** Name used in process titles, thread names and errors. @default 'pool' */
+  name?: string;
+  /** Any cloneable value, available in workers as `ctx.workerData`. */
+  workerData?: unknown;
+  /**
+   * Tasks (and `put` messages) that may wait in the parent. Past it, calls wait for room, or fail
+   * with `LOOPFLEET_ERR_QUEUE_FULL` when called with `{ wait: false }`. @default Infinity
+   */
+  maxQueue?: number;
+  /**
+   * Messages a worker may have put and the parent not yet consumed; past it, `ctx.put` waits.
+   * @default 64
+   */
+  messageHighWaterMark?: number;
+  /**
+   * Tasks sent ahead to a worker beyond `concurrency`, so that tiny tasks travel many per message.
+   * `'auto'` keeps about 2 ms of work queued at each worker, measured as the pool runs: hundreds
+   * of tiny tasks, none for long ones (which keeps long tasks balanced). @default 'auto'
+   */
+  prefetch?: 'auto' | number;
+  /** Replace a worker, gracefully, after it has run this many tasks. @default Infinity */
+  maxTasksPerWorker?: number;
+  /** Replace a worker, gracefully, once its V8 heap in use exceeds this many MB. @default Infinity */
+  maxHeapMB?: number;
+  /**
+   * Consecutive failed starts (module load, `init`, sticky replay, exit before ready) after which a
+   * worker slot stops respawning and its work rejects with the cause. A module that fails to load
+   * or has no `defineWorker` export fails at once. @default 3
+   */
+  maxStartFailures?: number;
+  /** V8 resource limits per worker; in the process runtime they become V8 flags. */
+  resourceLimits?: ResourceLimits;
+  /** Node flags for the workers. @default inherited from this process */
+  execArgv?: readonly string[];
+  /** Environment of the workers. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export const DEFAULTS = {
+  runtime: 'thread',
+  concurrency: 1,
+  strategy: 'least-loaded',
+  name: 'pool',
+  maxQueue: Infinity,
+  messageHighWaterMark: 64,
+  prefetch: 'auto',
+  maxTasksPerWorker: Infinity,
+  maxHeapMB: Infinity,
+  maxStartFailures: 3,
+} as const;
+
+/** Options after validation and defaults. */
+export interface ResolvedOptions {
+  readonly module: string;
+  readonly size: number;
+  readonly runtime: RuntimeName;
+  readonly concurrency: number;
+  readonly strategy: Strategy;
+  readonly name: string;
+  readonly workerData: unknown;
+  readonly maxQueue: number;
+  readonly messageHighWaterMark: number;
+  /** -1 for auto. */
+  readonly prefetch: number;
+  readonly maxTasksPerWorker: number;
+  readonly maxHeapMB: number;
+  readonly maxStartFailures: number;
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly execArgv: readonly string[] | undefined;
+  readonly env: Readonly<Record<string, string | undefined>> | undefined;
+}
+
+const KNOWN = new Set([
+  'worker', 'size', 'runtime', 'concurrency', 'strategy', 'name', 'workerData', 'maxQueue', 'messageHighWaterMark', 'prefetch',
+  'maxTasksPerWorker', 'maxHeapMB', 'maxStartFailures', 'resourceLimits', 'execArgv', 'env',
+]);
+
+export function resolveOptions(options: unknown): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgTypeError(`Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw new InvalidArgValueError(`Unknown option \`${key}\`; known options: ${[...KNOWN].join(', ')}`);
+  }
+  return {
+    module: moduleUrl(o.worker),
+    size: integer(o, 'size', availableParallelism(), 1),
+    runtime: oneOf(o, 'runtime', ['thread', 'process'], DEFAULTS.runtime),
+    concurrency: integer(o, 'concurrency', DEFAULTS.concurrency, 1),
+    strategy: oneOf(o, 'strategy', ['least-loaded', 'round-robin'], DEFAULTS.strategy),
+    name: string(o, 'name', DEFAULTS.name),
+    workerData: o.workerData,
+    maxQueue: integer(o, 'maxQueue', DEFAULTS.maxQueue, 0, true),
+    messageHighWaterMark: integer(o, 'messageHighWaterMark', DEFAULTS.messageHighWaterMark, 1),
+    prefetch: o.prefetch === undefined || o.prefetch === 'auto' ? -1 : integer(o, 'prefetch', 0, 0),
+    maxTasksPerWorker: integer(o, 'maxTasksPerWorker', DEFAULTS.maxTasksPerWorker, 1, true),
+    maxHeapMB: number(o, 'maxHeapMB', DEFAULTS.maxHeapMB),
+    maxStartFailures: integer(o, 'maxStartFailures', DEFAULTS.maxStartFailures, 1),
+    resourceLimits: resourceLimits(o.resourceLimits),
+    execArgv: stringArray(o, 'execArgv'),
+    env: env(o.env),
+  };
+}
+
+function moduleUrl(value: unknown): string {
+  if (value instanceof URL) {
+    if (value.protocol !== 'file:') throw new InvalidArgValueError(`Expected \`worker\` to be a file: URL, got ${value.href}`);
+    return value.href;
+  }
+  if (typeof value === 'string' && value.length > 0) {
+    if (value.startsWith('file:')) return new URL(value).href;
+    return pathToFileURL(isAbsolute(value) ? value : resolve(value)).href;
+  }
+  throw new InvalidArgTypeError(`Expected \`worker\` to be a file URL or a path to the worker module, got ${describe(value)}`);
+}
+
+function integer(o: Record<string, unknown>, key: string, fallback: number, min: number, infinite = false): number {
+  const v = o[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number') throw new InvalidArgTypeError(`Expected \`${key}\` to be a number, got ${describe(v)}`);
+  if (infinite && v === Infinity) return v;
+  if (!Number.isInteger(v) || v < min) {
+    throw new InvalidArgValueError(`Expected \`${key}\` to be an integer >= ${min}${infinite ? ' or Infinity' : ''}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function number(o: Record<string, unknown>, key: string, fallback: number): number {
+  const v = o[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number') throw new InvalidArgTypeError(`Expected \`${key}\` to be a number, got ${describe(v)}`);
+  if (!(v > 0)) throw new InvalidArgValueError(`Expected \`${key}\` to be a positive number, got ${describe(v)}`);
+  return v;
+}
+
+function string(o: Record<string, unknown>, key: string, fallback: string): string {
+  const v = o[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || v.length === 0) throw new InvalidArgTypeError(`Expected \`${key}\` to be a non-empty string, got ${describe(v)}`);
+  return v;
+}
+
+function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[], fallback: T): T {
+  const v = o[key];
+  if (v === undefined) return fallback;
+  if (!allowed.includes(v as T)) {
+    throw new InvalidArgValueError(`Expected \`${key}\` to be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`);
+  }
+  return v as T;
+}
+
+function stringArray(o: Record<string, unknown>, key: string): readonly string[] | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+    throw new InvalidArgTypeError(`Expected \`${key}\` to be an array of strings, got ${describe(v)}`);
+  }
+  return [...(v as string[])];
+}
+
+function env(v: unknown): Readonly<Record<string, string | undefined>> | undefined {
+  if (v === undefined) return undefined;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgTypeError(`Expected \`env\` to be an object, got ${describe(v)}`);
+  for (const [k, x] of Object.entries(v)) {
+    if (x !== undefined && typeof x !== 'string') throw new InvalidArgTypeError(`Expected \`env.${k}\` to be a string, got ${describe(x)}`);
+  }
+  return { ...(v as Record<string, string | undefined>) };
+}
+
+function resourceLimits(v: unknown): ResourceLimits | undefined {
+  if (v === undefined) return undefined;
+  if (v === null || typeof v !== 'object') throw new InvalidArgTypeError(`Expected \`resourceLimits\` to be an object, got ${describe(v)}`);
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (!['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'].includes(k)) {
+      throw new InvalidArgValueError(`Unknown option \`resourceLimits.${k}\``);
+    }
+    if (typeof x !== 'number' || !(x > 0)) throw new InvalidArgValueError(`Expected \`resourceLimits.${k}\` to be a positive number, got ${describe(x)}`);
+    out[k] = x;
+  }
+  return out;
+}

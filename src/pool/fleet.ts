@@ -1,0 +1,242 @@
+/**
+ * Worker lifecycle: starting workers into slots, replacing crashed and recycled ones, giving up
+ * on slots whose workers cannot start, and settling the tasks of every worker that ends.
+ * Invariant: every task a worker held is settled (or requeued) when that worker's exit arrives.
+ */
+import { WorkerCrashedError, WorkerInitError, WorkerModuleError } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
+import type { StickyCall } from '../protocol.js';
+import type { ExitReport, Runtime } from '../transport/types.js';
+import { Deque } from '../deque.js';
+import { Scheduler, type Slot } from './scheduler.js';
+import type { Task } from './task.js';
+import { WorkerHandle, type HandleHost, type HandleState } from './worker-handle.js';
+
+export interface WorkerExitEvent {
+  readonly workerId: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** Why the worker ended when it was not asked to: crash, failed start. */
+  readonly error: Error | undefined;
+}
+
+/** What the fleet reports to the pool. */
+export interface FleetEvents {
+  ready(h: WorkerHandle): void;
+  exit(event: WorkerExitEvent): void;
+  message(h: WorkerHandle, value: unknown): void;
+  afterPump(): void;
+}
+
+export interface SlotCounters extends Slot {
+  completed: number;
+  failed: number;
+  restarts: number;
+}
+
+export class Fleet implements HandleHost {
+  readonly slots: SlotCounters[] = [];
+  readonly retiring = new Set<WorkerHandle>();
+  readonly scheduler: Scheduler;
+  readonly sticky: StickyCall[] = [];
+  /** Task names the worker module registers, known once a worker is ready. */
+  taskNames: ReadonlySet<string> | undefined;
+  hasOnMessage = true;
+  closing = false;
+  destroyed = false;
+  /** Set when no slot can run work any more: what queued work rejects with. */
+  broken: Error | undefined;
+
+  readonly #options: ResolvedOptions;
+  readonly #runtime: Runtime;
+  readonly #events: FleetEvents;
+
+  constructor(options: ResolvedOptions, runtime: Runtime, events: FleetEvents) {
+    this.#options = options;
+    this.#runtime = runtime;
+    this.#events = events;
+    this.scheduler = new Scheduler(
+      this.slots,
+      () => this.handles(),
+      options.strategy,
+      options.maxQueue,
+      options.maxTasksPerWorker,
+      () => this.#afterPump(),
+      (h) => this.retire(h),
+    );
+    for (let i = 0; i < options.size; i++) {
+      const slot: SlotCounters = { index: i, handle: undefined, pinned: new Deque<Task>(), startFailures: 0, error: undefined, completed: 0, failed: 0, restarts: 0 };
+      this.slots.push(slot);
+    }
+    for (const slot of this.slots) slot.handle = this.#spawn(slot);
+  }
+
+  /** Every live worker instance. */
+  *handles(): Generator<WorkerHandle> {
+    for (const slot of this.slots) if (slot.handle !== undefined) yield slot.handle;
+    yield* this.retiring;
+  }
+
+  schedulePump(): void {
+    this.scheduler.schedule();
+  }
+
+  #spawn(slot: Slot): WorkerHandle {
+    const o = this.#options;
+    return new WorkerHandle(
+      slot.index,
+      this.#runtime,
+      { poolName: o.name, execArgv: o.execArgv, env: o.env, resourceLimits: o.resourceLimits },
+      {
+        module: o.module,
+        id: slot.index,
+        poolName: o.name,
+        runtime: o.runtime,
+        workerData: o.workerData,
+        concurrency: o.concurrency,
+        messageHighWaterMark: o.messageHighWaterMark,
+        maxHeapMB: Number.isFinite(o.maxHeapMB) ? o.maxHeapMB : 0,
+        sticky: [...this.sticky],
+      },
+      this,
+      o.prefetch,
+    );
+  }
+
+  /** Replaces a worker gracefully: no new work, a fresh worker in its slot, close once drained. */
+  retire(h: WorkerHandle): void {
+    const slot = this.slots[h.slot] as SlotCounters;
+    if (this.closing || h.state !== 'ready' || slot.handle !== h) return;
+    h.state = 'retiring';
+    this.retiring.add(h);
+    slot.restarts++;
+    slot.handle = this.#spawn(slot);
+    this.scheduler.schedule();
+  }
+
+  handleReady(h: WorkerHandle): void {
+    const slot = this.slots[h.slot] as SlotCounters;
+    slot.startFailures = 0;
+    if (h.taskNames !== undefined) this.taskNames = new Set(h.taskNames);
+    this.hasOnMessage = h.hasOnMessage;
+    this.#events.ready(h);
+  }
+
+  handleMessage(h: WorkerHandle, value: unknown): void {
+    this.#events.message(h, value);
+  }
+
+  handleRecycle(h: WorkerHandle): void {
+    this.retire(h);
+  }
+
+  handleExit(h: WorkerHandle, report: ExitReport, previous: HandleState): void {
+    this.retiring.delete(h);
+    const slot = this.slots[h.slot] as SlotCounters;
+    slot.completed += h.completed;
+    slot.failed += h.failed;
+    const current = slot.handle === h;
+    let error: Error | undefined;
+    if (this.destroyed) {
+      // destroy() already settled every task.
+    } else if (previous === 'starting') {
+      error = this.#startError(h, report);
+      this.#settle(h, error, false);
+      slot.startFailures++;
+      if (current) {
+        const fatal = h.failure?.phase === 'load' || slot.startFailures >= this.#options.maxStartFailures || this.closing;
+        if (fatal) this.#failSlot(slot, error);
+        else this.#respawn(slot);
+      }
+    } else {
+      if (previous !== 'closing' || h.load > 0) {
+        error = new WorkerCrashedError({ workerId: h.slot, exitCode: report.exitCode, signal: report.signal }, h.fatal ?? report.error);
+      }
+      if (error !== undefined) this.#settle(h, error, true);
+      // A clean exit (error undefined) only follows a Close we sent: the slot simply ends.
+      if (current && error !== undefined) {
+        if (this.closing) this.#failSlot(slot, error);
+        else this.#respawn(slot);
+      }
+    }
+    this.#events.exit({ workerId: h.slot, exitCode: report.exitCode, signal: report.signal, error });
+    this.scheduler.schedule();
+  }
+
+  #respawn(slot: SlotCounters): void {
+    slot.restarts++;
+    slot.handle = this.#spawn(slot);
+  }
+
+  /** Settles what a dead worker held: in-flight tasks retry or reject, bound copies reject. */
+  #settle(h: WorkerHandle, error: Error, retry: boolean): void {
+    const requeue: Task[] = [];
+    for (const task of h.tasks.values()) {
+      if (retry && task.retries > 0 && task.bound === undefined) {
+        task.retries--;
+        requeue.push(task);
+      } else {
+        task.reject(error);
+      }
+    }
+    h.tasks.clear();
+    // Back to the front, in their original order.
+    for (let i = requeue.length - 1; i >= 0; i--) {
+      const task = requeue[i] as Task;
+      if (task.target >= 0) (this.slots[task.target] as Slot).pinned.pushFront(task);
+      else this.scheduler.queue.pushFront(task);
+    }
+    for (let t = h.bound.shift(); t !== undefined; t = h.bound.shift()) t.reject(error);
+  }
+
+  #startError(h: WorkerHandle, report: ExitReport): Error {
+    const failure = h.failure;
+    if (failure?.phase === 'load') {
+      const e = failure.error as Error & { detail?: string; module?: string };
+      return new WorkerModuleError(e.module ?? this.#options.module, e.detail ?? e.message, e.cause);
+    }
+    if (failure !== undefined) return new WorkerInitError(h.slot, failure.phase, failure.error);
+    const cause = h.fatal ?? report.error ?? new Error(`exited with ${report.signal !== null ? `signal ${report.signal}` : `code ${String(report.exitCode)}`} before it was ready`);
+    return new WorkerInitError(h.slot, 'exit', cause);
+  }
+
+  /** The slot stops respawning; its pinned work rejects; with no slot left the pool is broken. */
+  #failSlot(slot: Slot, error: Error): void {
+    slot.handle = undefined;
+    slot.error = error;
+    for (let t = slot.pinned.shift(); t !== undefined; t = slot.pinned.shift()) t.reject(error);
+    if (this.slots.every((s) => s.handle === undefined)) {
+      this.broken = error;
+      for (const task of this.scheduler.takeQueued()) task.reject(error);
+    }
+  }
+
+  #afterPump(): void {
+    for (const h of this.retiring) {
+      if (h.state === 'retiring' && h.load === 0 && h.bound.length === 0) h.close();
+    }
+    this.#events.afterPump();
+  }
+
+  /** Tasks in flight across every live worker. */
+  get running(): number {
+    let n = 0;
+    for (const h of this.handles()) n += h.load + h.bound.length;
+    return n;
+  }
+
+  get alive(): boolean {
+    for (const h of this.handles()) if (h.alive) return true;
+    return false;
+  }
+
+  /** destroy(): settles everything with `error` and ends every worker at once. */
+  async terminate(error: Error): Promise<void> {
+    this.destroyed = true;
+    this.closing = true;
+    for (const task of this.scheduler.takeQueued()) task.reject(error);
+    const handles = [...this.handles()];
+    for (const h of handles) this.#settle(h, error, false);
+    await Promise.all(handles.map((h) => h.transport.terminate()));
+  }
+}

@@ -1,0 +1,422 @@
+/**
+ * The public Pool: validates calls, turns them into tasks, and orchestrates shutdown. Queues and
+ * dispatch live in the scheduler, worker lifecycle in the fleet.
+ */
+import type { TransferListItem } from 'node:worker_threads';
+import { EventEmitter } from 'node:events';
+import {
+  DataCloneError,
+  describe,
+  ErrorCodes,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  PoolClosedError,
+  PoolDestroyedError,
+  QueueFullError,
+  UnknownTaskError,
+  WorkerIndexError,
+} from '../errors.js';
+import { resolveOptions, type PoolOptions, type ResolvedOptions } from '../options.js';
+import { processRuntime } from '../transport/process.js';
+import { threadRuntime } from '../transport/thread.js';
+import { Fleet } from './fleet.js';
+import { Inbox } from './inbox.js';
+import { Task, TaskKind } from './task.js';
+import type {
+  AnyWorkerDefinition,
+  BroadcastArgs,
+  BroadcastOptions,
+  CloseOptions,
+  MessageIn,
+  MessageOut,
+  PoolEvents,
+  PoolStats,
+  PutOptions,
+  RunArgs,
+  RunOptions,
+  TaskName,
+  TaskResult,
+  WorkerStats,
+} from './types.js';
+
+interface CallOptions {
+  target: number;
+  transfer: readonly TransferListItem[] | undefined;
+  retries: number;
+  wait: boolean;
+}
+
+const DEFAULT_CALL: CallOptions = Object.freeze({ target: -1, transfer: undefined, retries: 0, wait: true });
+
+function noop(): void {}
+
+export class Pool<W extends AnyWorkerDefinition = AnyWorkerDefinition> extends EventEmitter<PoolEvents<MessageOut<W>>> {
+  readonly name: string;
+  readonly size: number;
+  readonly runtime: 'thread' | 'process';
+
+  readonly #options: ResolvedOptions;
+  readonly #fleet: Fleet;
+  readonly #inbox: Inbox;
+  #nextId = 0;
+  #wasFull = false;
+  #drainWaiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
+  #readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  #closed: Promise<void> | undefined;
+  #closeDone: (() => void) | undefined;
+  #destroyed: Promise<void> | undefined;
+
+  constructor(options: PoolOptions) {
+    super();
+    const o = resolveOptions(options);
+    if (o.workerData !== undefined) {
+      try {
+        structuredClone(o.workerData);
+      } catch (err) {
+        throw new InvalidArgTypeError(`Expected \`workerData\` to be a cloneable value: ${(err as Error).message}`);
+      }
+    }
+    this.#options = o;
+    this.name = o.name;
+    this.size = o.size;
+    this.runtime = o.runtime;
+    this.#inbox = new Inbox(() => this.listenerCount('message') > 0);
+    this.#fleet = new Fleet(o, o.runtime === 'process' ? processRuntime : threadRuntime, {
+      ready: (h) => {
+        this.emit('workerReady', h.slot);
+        this.#checkReady();
+      },
+      exit: (event) => {
+        this.emit('workerExit', event);
+        this.#checkReady();
+        this.#checkClosed();
+      },
+      message: (h, value) => {
+        this.emit('message', value as MessageOut<W>, h.slot);
+        this.#inbox.push(value, h);
+      },
+      afterPump: () => this.#afterPump(),
+    });
+  }
+
+  /**
+   * Runs a named task on a worker and resolves with its result. Errors thrown by the task reject
+   * with an error rebuilt here (name, message, the worker's stack, `code` and own properties).
+   */
+  run<K extends TaskName<W>>(task: K, ...args: RunArgs<W, K>): Promise<TaskResult<W, K>> {
+    const [arg, options] = args as [unknown, RunOptions | undefined];
+    const refused = this.#refuse(task);
+    if (refused !== undefined) return Promise.reject(refused);
+    let call: CallOptions;
+    try {
+      call = options === undefined ? DEFAULT_CALL : this.#callOptions(options, 'run');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const t = new Task(++this.#nextId, TaskKind.Run, task, arg, call.transfer, call.retries, call.target, undefined);
+    const promise = new Promise<TaskResult<W, K>>((resolve, reject) => {
+      t.resolve = resolve as (value: unknown) => void;
+      t.reject = reject;
+    });
+    this.#enqueue(t, call.wait);
+    return promise;
+  }
+
+  /**
+   * Message mode: delivers `message` to a worker's `onMessage`. Resolves once the message is
+   * queued (at once unless the queue is full). Errors thrown by `onMessage`, or a message lost
+   * with its worker, are reported by the `'messageError'` event.
+   */
+  put(message: MessageIn<W>, options?: PutOptions): Promise<void> {
+    const refused = this.#refuse();
+    if (refused !== undefined) return Promise.reject(refused);
+    let call: CallOptions;
+    try {
+      call = options === undefined ? DEFAULT_CALL : this.#callOptions(options, 'put');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const t = new Task(++this.#nextId, TaskKind.Put, '', message, call.transfer, 0, call.target, undefined);
+    t.resolve = noop;
+    const reportError = (err: unknown): void => this.#messageError(err, t);
+    if (call.target >= 0 || !this.#fleet.scheduler.full) {
+      t.reject = reportError;
+      this.#enqueue(t, call.wait);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      t.reject = reject;
+      t.admitted = () => {
+        t.reject = reportError;
+        resolve();
+      };
+      this.#enqueue(t, call.wait);
+    });
+  }
+
+  /**
+   * Runs a task once on every live worker; resolves with one result per worker, in worker order,
+   * or rejects with the first failure. With `{ sticky: true }` workers started later replay it.
+   */
+  broadcast<K extends TaskName<W>>(task: K, ...args: BroadcastArgs<W, K>): Promise<TaskResult<W, K>[]> {
+    const [arg, options] = args as [unknown, BroadcastOptions | undefined];
+    const refused = this.#refuse(task);
+    if (refused !== undefined) return Promise.reject(refused);
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      return Promise.reject(new InvalidArgTypeError(`Expected broadcast \`options\` to be an object, got ${describe(options)}`));
+    }
+    const sticky = options?.sticky === true;
+    const fleet = this.#fleet;
+    let record: { task: string; arg: unknown } | undefined;
+    if (sticky) {
+      try {
+        structuredClone(arg);
+      } catch (err) {
+        return Promise.reject(new DataCloneError(`the argument of sticky broadcast ${JSON.stringify(task)}`, err));
+      }
+      record = { task, arg };
+      fleet.sticky.push(record);
+    }
+    const results: Promise<unknown>[] = [];
+    for (const slot of fleet.slots) {
+      const h = slot.handle;
+      if (h === undefined || !h.alive) continue;
+      const t = new Task(++this.#nextId, TaskKind.Run, task, arg, undefined, 0, slot.index, h);
+      results.push(
+        new Promise((resolve, reject) => {
+          t.resolve = resolve;
+          t.reject = reject;
+        }),
+      );
+      h.bound.push(t);
+    }
+    fleet.scheduler.schedule();
+    const all = Promise.all(results) as Promise<TaskResult<W, K>[]>;
+    if (record !== undefined) {
+      // A sticky call that fails (not by a crash) would fail every future worker's start: forget it.
+      all.catch((err: unknown) => {
+        if ((err as { code?: unknown }).code === ErrorCodes.WORKER_CRASHED) return;
+        const i = fleet.sticky.indexOf(record);
+        if (i >= 0) fleet.sticky.splice(i, 1);
+      });
+    }
+    return all;
+  }
+
+  /**
+   * Messages workers `ctx.put`, as an async iterator. Each message goes to one consumer; the
+   * iterator ends once the pool has closed and the buffer is empty. Not consuming slows the
+   * workers' `ctx.put` down (backpressure), it never grows memory past the high-water mark.
+   */
+  messages(): AsyncIterableIterator<MessageOut<W>> {
+    return this.#inbox.iterator<MessageOut<W>>();
+  }
+
+  /** Resolves once every worker has started (or its slot has failed); rejects if none can start. */
+  ready(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#readyWaiters.push({ resolve, reject });
+      this.#checkReady();
+    });
+  }
+
+  /** Resolves when nothing is queued or running. */
+  onIdle(): Promise<void> {
+    if (this.#idle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Resolves when the queue has room (below `maxQueue`), at once if it has. */
+  onDrain(): Promise<void> {
+    if (!this.#fleet.scheduler.full && this.#fleet.scheduler.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** A read-only snapshot. */
+  stats(): PoolStats {
+    const fleet = this.#fleet;
+    const workers: WorkerStats[] = fleet.slots.map((slot) => {
+      const h = slot.handle;
+      return Object.freeze({
+        id: slot.index,
+        state: h === undefined ? 'failed' : h.state,
+        pid: h === undefined ? -1 : h.transport.pid,
+        running: h === undefined ? 0 : h.load,
+        completed: slot.completed + (h?.alive === true ? h.completed : 0),
+        failed: slot.failed + (h?.alive === true ? h.failed : 0),
+        restarts: slot.restarts,
+      });
+    });
+    let completed = 0;
+    let failed = 0;
+    for (const w of workers) {
+      completed += w.completed;
+      failed += w.failed;
+    }
+    return Object.freeze({
+      name: this.name,
+      runtime: this.runtime,
+      size: this.size,
+      queued: fleet.scheduler.queued,
+      running: fleet.running,
+      completed,
+      failed,
+      messages: this.#inbox.length,
+      workers: Object.freeze(workers),
+    });
+  }
+
+  /**
+   * Graceful shutdown: accepts no new work, lets queued and running tasks finish (or rejects the
+   * queued ones), calls each worker's `close`, and waits for the workers to exit. Never starts a
+   * worker. Idempotent.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    if (options === null || typeof options !== 'object') return Promise.reject(new InvalidArgTypeError(`Expected close \`options\` to be an object, got ${describe(options)}`));
+    const { timeout } = options;
+    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+      return Promise.reject(new InvalidArgValueError(`Expected \`timeout\` to be a number >= 0, got ${describe(timeout)}`));
+    }
+    const fleet = this.#fleet;
+    fleet.closing = true;
+    if (options.rejectQueued === true) {
+      const err = new PoolClosedError('The pool was closed before this task started');
+      for (const t of fleet.scheduler.takeQueued()) t.reject(err);
+    }
+    this.#closed = new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      this.#closeDone = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#inbox.end();
+        resolve();
+      };
+      if (timeout !== undefined) {
+        timer = setTimeout(() => void this.destroy().then(this.#closeDone), timeout);
+      }
+    });
+    fleet.scheduler.schedule();
+    this.#checkClosed();
+    return this.#closed;
+  }
+
+  /** Immediate shutdown: terminates every worker and rejects every pending task with `LOOPFLEET_ERR_POOL_DESTROYED`. */
+  destroy(): Promise<void> {
+    if (this.#destroyed !== undefined) return this.#destroyed;
+    const err = new PoolDestroyedError();
+    for (const w of this.#readyWaiters.splice(0)) w.reject(err);
+    this.#destroyed = this.#fleet.terminate(err).then(() => {
+      this.#inbox.end();
+      this.#closeDone?.();
+      this.#settleWaiters();
+    });
+    return this.#destroyed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  /** Why a new call is refused, if it is. */
+  #refuse(task?: unknown): Error | undefined {
+    const fleet = this.#fleet;
+    if (this.#destroyed !== undefined) return new PoolDestroyedError();
+    if (fleet.closing) return new PoolClosedError();
+    if (fleet.broken !== undefined) return fleet.broken;
+    if (arguments.length > 0) {
+      if (typeof task !== 'string') return new InvalidArgTypeError(`Expected \`task\` to be a task name (string), got ${describe(task)}`);
+      const names = fleet.taskNames;
+      if (names !== undefined && !names.has(task)) return new UnknownTaskError(task, [...names]);
+    }
+    return undefined;
+  }
+
+  #callOptions(options: RunOptions | PutOptions, method: string): CallOptions {
+    if (options === null || typeof options !== 'object') throw new InvalidArgTypeError(`Expected ${method} \`options\` to be an object, got ${describe(options)}`);
+    const { worker, transfer, wait } = options;
+    const retries = (options as RunOptions).retries;
+    if (worker !== undefined && (typeof worker !== 'number' || !Number.isInteger(worker) || worker < 0 || worker >= this.size)) {
+      throw new WorkerIndexError(worker, this.size);
+    }
+    if (transfer !== undefined && !Array.isArray(transfer)) throw new InvalidArgTypeError(`Expected \`transfer\` to be an array, got ${describe(transfer)}`);
+    if (retries !== undefined && (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0)) {
+      throw new InvalidArgValueError(`Expected \`retries\` to be an integer >= 0, got ${describe(retries)}`);
+    }
+    if (wait !== undefined && typeof wait !== 'boolean') throw new InvalidArgTypeError(`Expected \`wait\` to be a boolean, got ${describe(wait)}`);
+    const target = worker ?? -1;
+    if (target >= 0) {
+      const slotError = this.#fleet.slots[target]?.error;
+      if (slotError !== undefined) throw slotError;
+    }
+    return { target, transfer, retries: retries ?? 0, wait: wait ?? true };
+  }
+
+  #enqueue(t: Task, wait: boolean): void {
+    const s = this.#fleet.scheduler;
+    if (t.target >= 0) {
+      (this.#fleet.slots[t.target] as { pinned: { push(t: Task): void } }).pinned.push(t);
+    } else if (s.full) {
+      this.#wasFull = true;
+      if (!wait) return t.reject(new QueueFullError(this.#options.maxQueue));
+      s.waiting.push(t);
+    } else {
+      s.queue.push(t);
+    }
+    s.schedule();
+  }
+
+  #messageError(err: unknown, t: Task): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const workerId = t.target;
+    if (this.listenerCount('messageError') > 0) this.emit('messageError', error, workerId);
+    else process.emitWarning(`loopfleet pool ${this.name}: a put() message failed: ${error.message}`, { code: 'LOOPFLEET_MESSAGE_ERROR' });
+  }
+
+  #idle(): boolean {
+    return this.#fleet.scheduler.queued === 0 && this.#fleet.running === 0;
+  }
+
+  #afterPump(): void {
+    const s = this.#fleet.scheduler;
+    if (this.#wasFull && !s.full && s.waiting.length === 0) {
+      this.#wasFull = false;
+      this.emit('drain');
+      for (const w of this.#drainWaiters.splice(0)) w();
+    }
+    if (this.#idle()) {
+      for (const w of this.#idleWaiters.splice(0)) w();
+      if (this.#fleet.closing && this.#destroyed === undefined) {
+        for (const h of this.#fleet.handles()) if (h.state === 'ready') h.close();
+      }
+    }
+  }
+
+  #checkClosed(): void {
+    if (this.#closeDone !== undefined && !this.#fleet.alive) {
+      this.#closeDone();
+      this.#settleWaiters();
+    }
+  }
+
+  /** After the end: nothing can become idle, drained or ready any more, so release every waiter. */
+  #settleWaiters(): void {
+    for (const w of this.#idleWaiters.splice(0)) w();
+    for (const w of this.#drainWaiters.splice(0)) w();
+    const err = this.#fleet.broken ?? new PoolClosedError();
+    for (const w of this.#readyWaiters.splice(0)) w.reject(err);
+  }
+
+  #checkReady(): void {
+    if (this.#readyWaiters.length === 0) return;
+    const fleet = this.#fleet;
+    if (fleet.broken !== undefined) {
+      for (const w of this.#readyWaiters.splice(0)) w.reject(fleet.broken);
+      return;
+    }
+    const started = fleet.slots.every((s) => s.handle === undefined || s.handle.state !== 'starting');
+    if (started) for (const w of this.#readyWaiters.splice(0)) w.resolve();
+  }
+}

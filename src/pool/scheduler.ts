@@ -1,0 +1,158 @@
+/**
+ * The parent's queues and the pump that moves tasks from them into workers' batches.
+ *
+ * Three queues, drained in this order each pump:
+ *  1. per-instance `bound` queues (broadcast copies),
+ *  2. per-slot `pinned` queues (`{ worker: n }`),
+ *  3. the shared queue, by strategy.
+ * The pump runs once per microtask checkpoint however many tasks were submitted, so a burst of
+ * `run()` calls becomes one message per worker.
+ */
+import { Deque } from '../deque.js';
+import type { Strategy } from '../options.js';
+import type { Task } from './task.js';
+import type { WorkerHandle } from './worker-handle.js';
+
+export interface Slot {
+  readonly index: number;
+  /** The slot's current worker; undefined once the slot has failed for good. */
+  handle: WorkerHandle | undefined;
+  /** Tasks submitted with `{ worker: index }`; they survive a respawn of the slot's worker. */
+  readonly pinned: Deque<Task>;
+  /** Consecutive failed starts. */
+  startFailures: number;
+  /** Set when the slot stopped respawning: the error its work rejects with. */
+  error: Error | undefined;
+}
+
+export class Scheduler {
+  readonly queue = new Deque<Task>();
+  /** Calls waiting for room in a full queue (`maxQueue`), in order. */
+  readonly waiting = new Deque<Task>();
+  #rr = 0;
+  #scheduled = false;
+  readonly #pumpBound = (): void => this.pump();
+
+  constructor(
+    readonly slots: readonly Slot[],
+    /** Every live worker instance: slot workers and retiring ones. */
+    private readonly handles: () => Iterable<WorkerHandle>,
+    readonly strategy: Strategy,
+    readonly maxQueue: number,
+    readonly maxTasksPerWorker: number,
+    /** Runs after each pump: room, idle and shutdown bookkeeping. */
+    private readonly afterPump: () => void,
+    /** Called when a worker reached maxTasksPerWorker. */
+    private readonly retire: (h: WorkerHandle) => void,
+  ) {}
+
+  schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(this.#pumpBound);
+  }
+
+  get full(): boolean {
+    return this.queue.length >= this.maxQueue;
+  }
+
+  pump(): void {
+    this.#scheduled = false;
+    const slots = this.slots;
+    for (const h of this.handles()) this.pumpBound(h);
+    for (let s = 0; s < slots.length; s++) {
+      const slot = slots[s] as Slot;
+      const h = slot.handle;
+      if (h !== undefined && h.state === 'ready') {
+        while (slot.pinned.length > 0 && h.load < h.window) this.#send(h, slot.pinned.shift() as Task);
+      }
+    }
+    this.#dispatchQueue();
+    if (this.#admitWaiting()) this.#dispatchQueue();
+    for (const h of this.handles()) h.flush();
+    this.afterPump();
+  }
+
+  /** Bound broadcast copies go out even to a retiring worker: they were meant for it. */
+  private pumpBound(h: WorkerHandle): void {
+    if (h.state !== 'ready' && h.state !== 'retiring') return;
+    while (h.bound.length > 0 && h.load < h.window) this.#send(h, h.bound.shift() as Task);
+  }
+
+  #dispatchQueue(): void {
+    if (this.queue.length === 0) return;
+    if (this.strategy === 'round-robin') this.#roundRobin();
+    else this.#leastLoaded();
+  }
+
+  #leastLoaded(): void {
+    const slots = this.slots;
+    const queue = this.queue;
+    while (queue.length > 0) {
+      let best: WorkerHandle | undefined;
+      let bestLoad = Infinity;
+      for (let s = 0; s < slots.length; s++) {
+        const h = (slots[s] as Slot).handle;
+        if (h === undefined || h.state !== 'ready') continue;
+        const load = h.load;
+        if (load < h.window && load < bestLoad) {
+          best = h;
+          bestLoad = load;
+          if (load === 0) break;
+        }
+      }
+      if (best === undefined) return;
+      this.#send(best, queue.shift() as Task);
+    }
+  }
+
+  /**
+   * Strict rotation over slots: the next task waits for the next slot in turn, so n × size tasks
+   * give exactly n to each worker. Slots that failed for good are skipped.
+   */
+  #roundRobin(): void {
+    const slots = this.slots;
+    const queue = this.queue;
+    while (queue.length > 0) {
+      let slot = slots[this.#rr] as Slot;
+      for (let tries = 0; slot.handle === undefined && tries < slots.length; tries++) {
+        this.#rr = (this.#rr + 1) % slots.length;
+        slot = slots[this.#rr] as Slot;
+      }
+      const h = slot.handle;
+      if (h === undefined || h.state !== 'ready' || h.load >= h.window) return;
+      this.#send(h, queue.shift() as Task);
+      this.#rr = (this.#rr + 1) % slots.length;
+    }
+  }
+
+  #send(h: WorkerHandle, task: Task): void {
+    h.dispatch(task);
+    if (h.dispatched >= this.maxTasksPerWorker) this.retire(h);
+  }
+
+  /** Moves calls that waited for room into the queue; true if any moved. */
+  #admitWaiting(): boolean {
+    let moved = false;
+    while (this.waiting.length > 0 && this.queue.length < this.maxQueue) {
+      const task = this.waiting.shift() as Task;
+      this.queue.push(task);
+      task.admitted?.();
+      moved = true;
+    }
+    return moved;
+  }
+
+  /** Removes and returns every queued task (shared, waiting and pinned) that matches. */
+  takeQueued(match: (t: Task) => boolean = () => true): Task[] {
+    const out = [...this.queue.filterOut(match), ...this.waiting.filterOut(match)];
+    for (const slot of this.slots) out.push(...slot.pinned.filterOut(match));
+    return out;
+  }
+
+  get queued(): number {
+    let n = this.queue.length + this.waiting.length;
+    for (const slot of this.slots) n += slot.pinned.length;
+    return n;
+  }
+}

@@ -1,0 +1,32 @@
+/** One unit of work travelling through the pool: a task call or a `put` message. */
+import type { TransferListItem } from 'node:worker_threads';
+import type { WorkerHandle } from './worker-handle.js';
+
+export const enum TaskKind {
+  Run = 0,
+  Put = 1,
+}
+
+export class Task {
+  /** Set by the Promise executor before any other code sees the task. */
+  resolve!: (value: unknown) => void;
+  reject!: (reason: unknown) => void;
+  /** Called when a call that waited for room enters the queue. */
+  admitted: (() => void) | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly kind: TaskKind,
+    /** Task name; for a put, unused. */
+    readonly name: string,
+    /** The argument, or the put message. */
+    readonly arg: unknown,
+    readonly transfer: readonly TransferListItem[] | undefined,
+    /** Crashes this task may still survive by running again elsewhere. */
+    public retries: number,
+    /** Slot index for `{ worker: n }`, or -1. */
+    readonly target: number,
+    /** A broadcast copy belongs to one worker instance, never to its replacement. */
+    readonly bound: WorkerHandle | undefined,
+  ) {}
+}

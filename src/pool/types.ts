@@ -1,0 +1,106 @@
+/** Public types of the parent side that derive from a worker module's definition. */
+import type { TransferListItem } from 'node:worker_threads';
+import type { TaskMap, WorkerDefinition } from '../worker/define.js';
+import type { WorkerExitEvent } from './fleet.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWorkerDefinition = WorkerDefinition<any, any, any>;
+
+/** The task map of a worker definition. */
+export type TasksOf<W> = W extends WorkerDefinition<infer T, infer _In, infer _Out> ? T : TaskMap;
+/** What `pool.put()` accepts: the worker's `onMessage` parameter type. */
+export type MessageIn<W> = W extends WorkerDefinition<infer _T, infer In, infer _Out> ? In : unknown;
+/** What `pool.messages()` yields: the type the worker's context `put`s. */
+export type MessageOut<W> = W extends WorkerDefinition<infer _T, infer _In, infer Out> ? Out : unknown;
+
+export type TaskName<W> = keyof TasksOf<W> & string;
+export type TaskArg<W, K extends TaskName<W>> = Parameters<TasksOf<W>[K]>[0];
+export type TaskResult<W, K extends TaskName<W>> = Awaited<ReturnType<TasksOf<W>[K]>>;
+
+export interface RunOptions {
+  /** Run on this worker (slot index 0 to size - 1) rather than by the pool's strategy. */
+  worker?: number;
+  /** ArrayBuffers (or MessagePorts) in the argument to move instead of copy (thread runtime). */
+  transfer?: readonly TransferListItem[];
+  /** If the worker crashes while running this task, run it again elsewhere this many times. @default 0 */
+  retries?: number;
+  /**
+   * When `maxQueue` tasks already wait: `true` waits for room, `false` rejects at once with
+   * `LOOPFLEET_ERR_QUEUE_FULL`. @default true
+   */
+  wait?: boolean;
+}
+
+/** `arg` may be omitted when the task accepts `undefined`. */
+export type RunArgs<W, K extends TaskName<W>> = undefined extends TaskArg<W, K>
+  ? [arg?: TaskArg<W, K>, options?: RunOptions]
+  : [arg: TaskArg<W, K>, options?: RunOptions];
+
+export interface PutOptions {
+  /** Deliver to this worker (slot index) rather than by the pool's strategy. */
+  worker?: number;
+  /** ArrayBuffers in the message to move instead of copy (thread runtime). */
+  transfer?: readonly TransferListItem[];
+  /** As for `run`: wait for room in a full queue (default) or reject with `LOOPFLEET_ERR_QUEUE_FULL`. */
+  wait?: boolean;
+}
+
+export type BroadcastArgs<W, K extends TaskName<W>> = undefined extends TaskArg<W, K>
+  ? [arg?: TaskArg<W, K>, options?: BroadcastOptions]
+  : [arg: TaskArg<W, K>, options?: BroadcastOptions];
+
+export interface BroadcastOptions {
+  /** Workers started later (replacements, recycled) replay this call, in order, before their first task. */
+  sticky?: boolean;
+}
+
+export interface CloseOptions {
+  /** Reject tasks still queued (not yet running) with `LOOPFLEET_ERR_POOL_CLOSED` instead of running them. @default false */
+  rejectQueued?: boolean;
+  /** Milliseconds after which close gives up waiting and calls `destroy()`. @default no limit */
+  timeout?: number;
+}
+
+export type WorkerState = 'starting' | 'ready' | 'retiring' | 'closing' | 'exited' | 'failed';
+
+export interface WorkerStats {
+  /** Slot index. */
+  readonly id: number;
+  readonly state: WorkerState;
+  /** Thread id or process id of the slot's current worker; -1 once failed. */
+  readonly pid: number;
+  /** Tasks in flight on the worker now. */
+  readonly running: number;
+  /** Tasks (and messages) completed in this slot, over all its workers. */
+  readonly completed: number;
+  /** Tasks (and messages) that failed in this slot, over all its workers. */
+  readonly failed: number;
+  /** Workers started in this slot after the first (crashes, recycling). */
+  readonly restarts: number;
+}
+
+export interface PoolStats {
+  readonly name: string;
+  readonly runtime: 'thread' | 'process';
+  readonly size: number;
+  /** Tasks waiting in the parent: shared queue and targeted queues. */
+  readonly queued: number;
+  /** Tasks in flight in workers. */
+  readonly running: number;
+  readonly completed: number;
+  readonly failed: number;
+  /** Messages put by workers and not yet consumed. */
+  readonly messages: number;
+  readonly workers: readonly WorkerStats[];
+}
+
+export interface PoolEvents<Out = unknown> {
+  /** A worker put a message (also delivered to `messages()` iterators). */
+  message: [value: Out, workerId: number];
+  /** The queue was full and has room again. */
+  drain: [];
+  workerReady: [workerId: number];
+  workerExit: [event: WorkerExitEvent];
+  /** A `put()` message failed in `onMessage`, or was lost with its worker. */
+  messageError: [error: Error, workerId: number];
+}

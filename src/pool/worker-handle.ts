@@ -1,0 +1,214 @@
+/**
+ * Parent-side state of one worker instance: its transport, the tasks it has in flight, the
+ * batch of records waiting to be sent to it, and the decoding of what it sends back.
+ */
+import type { TransferListItem } from 'node:worker_threads';
+import { deserializeError, type SerializedError } from '../error-codec.js';
+import { DataCloneError } from '../errors.js';
+import { Kind, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
+import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from '../transport/types.js';
+import { Deque } from '../deque.js';
+import { Task, TaskKind } from './task.js';
+
+export type HandleState = 'starting' | 'ready' | 'retiring' | 'closing' | 'exited';
+
+/** What a handle reports to the pool. */
+export interface HandleHost {
+  handleReady(h: WorkerHandle): void;
+  handleMessage(h: WorkerHandle, value: unknown): void;
+  handleRecycle(h: WorkerHandle): void;
+  handleExit(h: WorkerHandle, report: ExitReport, previous: HandleState): void;
+  schedulePump(): void;
+}
+
+/** Upper bound of tasks sent ahead to one worker under `prefetch: 'auto'`. */
+const MAX_AUTO_PREFETCH = 1024;
+/** Work that `prefetch: 'auto'` keeps queued at each worker, in ms. */
+const AUTO_PREFETCH_TARGET_MS = 2;
+
+export class WorkerHandle {
+  state: HandleState = 'starting';
+  readonly transport: WorkerTransport;
+  /** Tasks sent to this worker and not settled, by id. */
+  readonly tasks = new Map<number, Task>();
+  /** Broadcast copies waiting for this very instance. */
+  readonly bound = new Deque<Task>();
+  /** Most tasks in flight at once: concurrency + prefetch. */
+  window: number;
+  completed = 0;
+  failed = 0;
+  dispatched = 0;
+  taskNames: readonly string[] | undefined;
+  hasOnMessage = false;
+  /** Start-up failure reported by the worker before it exited. */
+  failure: { phase: FailPhase; error: Error } | undefined;
+  /** Uncaught error reported by the worker before it exited. */
+  fatal: Error | undefined;
+  closeError: Error | undefined;
+  readonly startedAt = performance.now();
+
+  #out: unknown[] = [];
+  #transfers: TransferListItem[] = [];
+  #avgTaskMs = -1;
+  readonly #host: HandleHost;
+  readonly #concurrency: number;
+  readonly #prefetch: number;
+
+  constructor(
+    readonly slot: number,
+    runtime: Runtime,
+    spawn: Omit<SpawnOptions, 'events' | 'workerId'>,
+    boot: BootData,
+    host: HandleHost,
+    prefetch: number,
+  ) {
+    this.#host = host;
+    this.#concurrency = boot.concurrency;
+    this.#prefetch = prefetch;
+    // Auto prefetch starts with a few tasks ahead; the first load reports tune it.
+    this.window = boot.concurrency + (prefetch >= 0 ? prefetch : 4);
+    this.transport = runtime.spawn({
+      ...spawn,
+      workerId: slot,
+      events: {
+        message: (batch) => this.#receive(batch),
+        exit: (report) => {
+          const previous = this.state;
+          this.state = 'exited';
+          host.handleExit(this, report, previous);
+        },
+      },
+    });
+    this.#out.push(Kind.Boot, 0, boot, 0);
+    this.flush();
+  }
+
+  /** Tasks in flight on this worker. */
+  get load(): number {
+    return this.tasks.size;
+  }
+
+  get alive(): boolean {
+    return this.state !== 'exited';
+  }
+
+  /** Queues a task into the next batch; the pump flushes. */
+  dispatch(task: Task): void {
+    this.tasks.set(task.id, task);
+    this.dispatched++;
+    if (task.kind === TaskKind.Put) this.#out.push(Kind.Put, task.id, task.arg, 0);
+    else this.#out.push(Kind.Run, task.id, task.name, task.arg);
+    if (task.transfer !== undefined) for (const t of task.transfer) this.#transfers.push(t);
+  }
+
+  credit(n: number): void {
+    if (this.state === 'exited') return;
+    this.#out.push(Kind.Credit, n, 0, 0);
+    this.#host.schedulePump();
+  }
+
+  close(): void {
+    this.state = 'closing';
+    this.#out.push(Kind.Close, 0, 0, 0);
+    this.flush();
+  }
+
+  get hasOutput(): boolean {
+    return this.#out.length > 0;
+  }
+
+  flush(): void {
+    if (this.#out.length === 0 || this.state === 'exited') return;
+    const batch = this.#out;
+    const transfers = this.#transfers;
+    this.#out = [];
+    this.#transfers = [];
+    try {
+      this.transport.send(batch, transfers);
+    } catch {
+      this.#sendEach(batch);
+    }
+  }
+
+  /** The batch could not be cloned: send record by record and reject the tasks that fail. */
+  #sendEach(batch: Batch): void {
+    for (let i = 0; i < batch.length; i += STRIDE) {
+      const kind = batch[i] as Kind;
+      const task = kind === Kind.Run || kind === Kind.Put ? this.tasks.get(batch[i + 1] as number) : undefined;
+      try {
+        this.transport.send(batch.slice(i, i + STRIDE), task?.transfer);
+      } catch (err) {
+        if (task === undefined) throw err;
+        this.tasks.delete(task.id);
+        this.dispatched--;
+        const what = task.kind === TaskKind.Put ? 'the message given to put()' : `the argument of task ${JSON.stringify(task.name)}`;
+        task.reject(new DataCloneError(what, err));
+      }
+    }
+    this.#host.schedulePump();
+  }
+
+  #receive(batch: Batch): void {
+    const tasks = this.tasks;
+    for (let i = 0; i < batch.length; i += STRIDE) {
+      switch (batch[i] as Kind) {
+        case Kind.Ok: {
+          const id = batch[i + 1] as number;
+          const task = tasks.get(id);
+          if (task === undefined) break;
+          tasks.delete(id);
+          this.completed++;
+          task.resolve(batch[i + 2]);
+          break;
+        }
+        case Kind.Err: {
+          const id = batch[i + 1] as number;
+          const task = tasks.get(id);
+          if (task === undefined) break;
+          tasks.delete(id);
+          this.failed++;
+          task.reject(deserializeError(batch[i + 2] as SerializedError));
+          break;
+        }
+        case Kind.Msg:
+          this.#host.handleMessage(this, batch[i + 2]);
+          break;
+        case Kind.Load:
+          this.#tune(batch[i + 1] as number, batch[i + 2] as number);
+          break;
+        case Kind.Ready:
+          if (this.state === 'starting') this.state = 'ready';
+          this.taskNames = batch[i + 2] as string[];
+          this.hasOnMessage = batch[i + 3] === 1;
+          this.#host.handleReady(this);
+          break;
+        case Kind.Fail:
+          this.failure = { phase: batch[i + 3] as FailPhase, error: deserializeError(batch[i + 2] as SerializedError) };
+          break;
+        case Kind.Fatal:
+          this.fatal = deserializeError(batch[i + 2] as SerializedError);
+          break;
+        case Kind.Recycle:
+          this.#host.handleRecycle(this);
+          break;
+        case Kind.Closed: {
+          const err = batch[i + 2] as SerializedError | null;
+          if (err !== null) this.closeError = deserializeError(err);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    this.#host.schedulePump();
+  }
+
+  /** Adaptive prefetch: keep about AUTO_PREFETCH_TARGET_MS of work queued at the worker. */
+  #tune(completed: number, busyMs: number): void {
+    if (this.#prefetch >= 0 || completed <= 0) return;
+    const sample = busyMs / completed;
+    this.#avgTaskMs = this.#avgTaskMs < 0 ? sample : this.#avgTaskMs * 0.7 + sample * 0.3;
+    const ahead = this.#avgTaskMs > 0 ? Math.floor(AUTO_PREFETCH_TARGET_MS / this.#avgTaskMs) : MAX_AUTO_PREFETCH;
+    this.window = this.#concurrency + Math.min(MAX_AUTO_PREFETCH, ahead);
+  }
+}

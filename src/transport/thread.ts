@@ -1,0 +1,54 @@
+/** The `thread` runtime: one node:worker_threads Worker per worker. */
+import type { TransferListItem } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
+import type { Batch } from '../protocol.js';
+import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from './types.js';
+
+const bootstrap = new URL('../worker/boot-thread.js', import.meta.url);
+
+class ThreadTransport implements WorkerTransport {
+  readonly pid: number;
+  readonly #worker: Worker;
+  #exited: Promise<void>;
+
+  constructor(options: SpawnOptions) {
+    const { events } = options;
+    this.#worker = new Worker(bootstrap, {
+      // An explicit execArgv replaces the inherited one, dropping loaders such as `--import tsx`;
+      // pass it only when the user asked for it.
+      ...(options.execArgv !== undefined ? { execArgv: [...options.execArgv] } : {}),
+      ...(options.env !== undefined ? { env: { ...options.env } } : {}),
+      ...(options.resourceLimits !== undefined ? { resourceLimits: { ...options.resourceLimits } } : {}),
+      name: `loopfleet ${options.poolName} worker ${options.workerId}`,
+      stdout: false,
+      stderr: false,
+    });
+    this.pid = this.#worker.threadId;
+    let error: Error | undefined;
+    this.#worker.on('message', events.message);
+    this.#worker.on('error', (err) => {
+      error = err;
+    });
+    this.#exited = new Promise((resolve) => {
+      this.#worker.once('exit', (exitCode) => {
+        const report: ExitReport = { exitCode, signal: null, error };
+        events.exit(report);
+        resolve();
+      });
+    });
+  }
+
+  send(batch: Batch, transfer?: readonly TransferListItem[]): void {
+    this.#worker.postMessage(batch, transfer as TransferListItem[] | undefined);
+  }
+
+  async terminate(): Promise<void> {
+    await this.#worker.terminate();
+    await this.#exited;
+  }
+}
+
+export const threadRuntime: Runtime = {
+  name: 'thread',
+  spawn: (options) => new ThreadTransport(options),
+};

@@ -1,0 +1,65 @@
+/**
+ * The seam between the pool and a runtime. The pool speaks only to these interfaces, so it never
+ * assumes that a worker shares its machine: a runtime is anything that can start a worker, carry
+ * batches both ways and report the worker's end.
+ */
+import type { TransferListItem } from 'node:worker_threads';
+import type { Batch } from '../protocol.js';
+
+/** How a worker ended. Exactly one `exit` is reported per transport. */
+export interface ExitReport {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** An error the runtime reported with the exit (uncaught exception, out of memory, spawn failure). */
+  readonly error: Error | undefined;
+}
+
+export interface TransportEvents {
+  message(batch: Batch): void;
+  exit(report: ExitReport): void;
+}
+
+/** Parent side of one worker. */
+export interface WorkerTransport {
+  /** Thread id or process id, for stats and logs. */
+  readonly pid: number;
+  /**
+   * Sends one batch. Throws synchronously when a value cannot be cloned (nothing is sent then).
+   * `transfer` lists ArrayBuffers (and ports) to move rather than copy where the runtime can.
+   */
+  send(batch: Batch, transfer?: readonly TransferListItem[]): void;
+  /** Ends the worker at once. Resolves after `exit` was reported. */
+  terminate(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  readonly workerId: number;
+  readonly poolName: string;
+  readonly execArgv: readonly string[] | undefined;
+  readonly env: Readonly<Record<string, string | undefined>> | undefined;
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly events: TransportEvents;
+}
+
+export interface ResourceLimits {
+  readonly maxOldGenerationSizeMb?: number;
+  readonly maxYoungGenerationSizeMb?: number;
+  readonly codeRangeSizeMb?: number;
+  readonly stackSizeMb?: number;
+}
+
+/** A runtime: starts workers that run the loopfleet worker bootstrap. */
+export interface Runtime {
+  readonly name: string;
+  spawn(options: SpawnOptions): WorkerTransport;
+}
+
+/** Worker side of the channel. */
+export interface ParentChannel {
+  send(batch: Batch, transfer?: readonly TransferListItem[]): void;
+  /** Sends, then calls `done` once the batch has left this worker (before exiting). */
+  sendAndFlush(batch: Batch, done: () => void): void;
+  onMessage(handler: (batch: Batch) => void): void;
+  /** Ends this worker once pending output has been flushed. */
+  exit(code: number): void;
+}

@@ -1,0 +1,29 @@
+/** Entry point of a `process` runtime worker (forked with an IPC channel). */
+import { serializeError } from '../error-codec.js';
+import { Kind } from '../protocol.js';
+import { processChannel } from './channel-process.js';
+import { WorkerRuntime } from './runtime.js';
+
+const [poolName = 'pool', id = '?'] = process.argv.slice(2);
+process.title = `loopfleet ${poolName} worker ${id}`;
+
+// Shutdown is message based: a Ctrl-C reaches the whole process group, and the parent decides.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+// No orphans: when the parent goes away (even by SIGKILL) the IPC channel closes.
+process.on('disconnect', () => process.exit(0));
+
+const channel = processChannel();
+process.on('uncaughtException', (err) => {
+  // Report the error before dying so that the parent can attach it to the crash; the thread
+  // runtime gets the same from the Worker's 'error' event.
+  process.exitCode = 1;
+  console.error(err);
+  try {
+    channel.sendAndFlush([Kind.Fatal, 0, serializeError(err), 0], () => process.exit(1));
+  } catch {
+    process.exit(1);
+  }
+});
+
+new WorkerRuntime(channel);

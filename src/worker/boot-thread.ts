@@ -1,0 +1,5 @@
+/** Entry point of a `thread` runtime worker. */
+import { threadChannel } from './channel-thread.js';
+import { WorkerRuntime } from './runtime.js';
+
+new WorkerRuntime(threadChannel());

@@ -1,0 +1,311 @@
+/**
+ * The worker side: loads the user's module, runs tasks and messages on this worker's own event
+ * loop, and batches results back. Between tasks the worker simply returns to its event loop (no
+ * Atomics.wait, no blocking read), so timers, sockets and subscriptions a task started keep running.
+ */
+import type { TransferListItem } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
+import { performance } from 'node:perf_hooks';
+import { serializeError } from '../error-codec.js';
+import { DataCloneError, NoMessageHandlerError, UnknownTaskError, WorkerModuleError } from '../errors.js';
+import { Kind, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
+import type { ParentChannel } from '../transport/types.js';
+import { isWorkerDefinition, Transfer, type TaskFunction, type WorkerContext, type WorkerDefinition } from './define.js';
+import { MessageOutbox } from './outbox.js';
+
+const HEAP_CHECK_INTERVAL_MS = 100;
+
+export class WorkerRuntime {
+  readonly #ch: ParentChannel;
+  #boot: BootData | undefined;
+  #def: WorkerDefinition | undefined;
+  readonly #tasks = new Map<string, TaskFunction>();
+  #ctx: WorkerContext | undefined;
+  readonly #abort = new AbortController();
+  #outbox: MessageOutbox | undefined;
+  #ready = false;
+  #closing = false;
+  #concurrency = 1;
+
+  // Records waiting to start: flat, STRIDE slots each, consumed from #head (no shift()).
+  #queue: unknown[] = [];
+  #head = 0;
+  /** Tasks whose promise has not settled yet. Synchronous tasks never count. */
+  #running = 0;
+
+  // Output waiting for the next flush.
+  #out: unknown[] = [];
+  #transfers: TransferListItem[] = [];
+  #flushScheduled = false;
+  readonly #flushBound = (): void => this.#flush();
+
+  // Load report for the parent's adaptive prefetch.
+  #completed = 0;
+  #busyMs = 0;
+  #busySince = -1;
+  #lastHeapCheck = 0;
+  #recycleAsked = false;
+
+  constructor(channel: ParentChannel) {
+    this.#ch = channel;
+    channel.onMessage((batch) => this.#receive(batch));
+  }
+
+  #receive(batch: Batch): void {
+    for (let i = 0; i < batch.length; i += STRIDE) {
+      const kind = batch[i] as Kind;
+      switch (kind) {
+        case Kind.Run:
+        case Kind.Put:
+          if (this.#busySince < 0) this.#busySince = performance.now();
+          if (this.#ready && this.#head === this.#queue.length && this.#running < this.#concurrency) {
+            this.#start(kind, batch[i + 1] as number, batch[i + 2], batch[i + 3]);
+          } else {
+            this.#queue.push(kind, batch[i + 1], batch[i + 2], batch[i + 3]);
+          }
+          break;
+        case Kind.Credit:
+          this.#outbox?.credit(batch[i + 1] as number);
+          break;
+        case Kind.Close:
+          void this.#close();
+          break;
+        case Kind.Boot:
+          void this.#launch(batch[i + 2] as BootData);
+          break;
+        default:
+          break;
+      }
+    }
+    this.#idleCheck();
+  }
+
+  // ---- start-up -------------------------------------------------------------------------------
+
+  async #launch(boot: BootData): Promise<void> {
+    this.#boot = boot;
+    this.#concurrency = boot.concurrency;
+    let phase: FailPhase = 'load';
+    try {
+      let mod: { default?: unknown };
+      try {
+        mod = (await import(boot.module)) as { default?: unknown };
+      } catch (err) {
+        throw new WorkerModuleError(boot.module, 'failed to load', err);
+      }
+      const def = mod.default;
+      if (!isWorkerDefinition(def)) {
+        throw new WorkerModuleError(
+          boot.module,
+          `must have \`export default defineWorker({...})\` (imported from 'loopfleet/worker'); its default export is ${def === undefined ? 'missing' : `a ${typeof def}`}`,
+        );
+      }
+      this.#def = def;
+      for (const [name, fn] of Object.entries(def.tasks ?? {})) this.#tasks.set(name, fn);
+      this.#outbox = new MessageOutbox(boot.messageHighWaterMark, (value) => this.#pushMessage(value));
+      this.#ctx = Object.freeze({
+        id: boot.id,
+        workerData: boot.workerData,
+        poolName: boot.poolName,
+        runtime: boot.runtime,
+        signal: this.#abort.signal,
+        put: this.#outbox.put,
+      });
+      phase = 'init';
+      await def.init?.(this.#ctx);
+      phase = 'replay';
+      for (const call of boot.sticky) {
+        const fn = this.#tasks.get(call.task);
+        if (fn === undefined) throw new UnknownTaskError(call.task, [...this.#tasks.keys()]);
+        await fn.call(def.tasks, call.arg, this.#ctx);
+      }
+    } catch (err) {
+      this.#out.push(Kind.Fail, 0, serializeError(err), phase);
+      this.#ch.sendAndFlush(this.#takeOut(), () => this.#ch.exit(1));
+      return;
+    }
+    this.#ready = true;
+    this.#out.push(Kind.Ready, 0, [...this.#tasks.keys()], typeof this.#def?.onMessage === 'function' ? 1 : 0);
+    this.#scheduleFlush();
+    this.#drain();
+    this.#idleCheck();
+  }
+
+  // ---- tasks ----------------------------------------------------------------------------------
+
+  #start(kind: Kind, id: number, name: unknown, arg: unknown): void {
+    const def = this.#def as WorkerDefinition;
+    let fn: TaskFunction | undefined;
+    let self: unknown = def.tasks;
+    if (kind === Kind.Put) {
+      fn = def.onMessage as TaskFunction | undefined;
+      self = def;
+      arg = name;
+      if (fn === undefined) return this.#fail(id, new NoMessageHandlerError());
+    } else {
+      fn = this.#tasks.get(name as string);
+      if (fn === undefined) return this.#fail(id, new UnknownTaskError(String(name), [...this.#tasks.keys()]));
+    }
+    let result: unknown;
+    try {
+      result = fn.call(self, arg, this.#ctx as WorkerContext);
+    } catch (err) {
+      return this.#fail(id, err);
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      this.#running++;
+      (result as PromiseLike<unknown>).then(
+        (value) => {
+          this.#running--;
+          this.#ok(id, value);
+          this.#drain();
+          this.#idleCheck();
+        },
+        (err: unknown) => {
+          this.#running--;
+          this.#fail(id, err);
+          this.#drain();
+          this.#idleCheck();
+        },
+      );
+    } else {
+      this.#ok(id, result);
+    }
+  }
+
+  #drain(): void {
+    while (this.#ready && this.#head < this.#queue.length && this.#running < this.#concurrency) {
+      const q = this.#queue;
+      const h = this.#head;
+      this.#head = h + STRIDE;
+      this.#start(q[h] as Kind, q[h + 1] as number, q[h + 2], q[h + 3]);
+    }
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    }
+  }
+
+  #ok(id: number, value: unknown): void {
+    if (value instanceof Transfer) {
+      for (const t of value.transferList) this.#transfers.push(t);
+      value = value.value;
+    }
+    this.#out.push(Kind.Ok, id, value, 0);
+    this.#completed++;
+    this.#scheduleFlush();
+  }
+
+  #fail(id: number, err: unknown): void {
+    this.#out.push(Kind.Err, id, serializeError(err), 0);
+    this.#completed++;
+    this.#scheduleFlush();
+  }
+
+  #pushMessage(value: unknown): void {
+    if (value instanceof Transfer) {
+      for (const t of value.transferList) this.#transfers.push(t);
+      value = value.value;
+    }
+    this.#out.push(Kind.Msg, 0, value, 0);
+    this.#scheduleFlush();
+  }
+
+  #idleCheck(): void {
+    if (this.#busySince >= 0 && this.#running === 0 && this.#head === this.#queue.length) {
+      this.#busyMs += performance.now() - this.#busySince;
+      this.#busySince = -1;
+    }
+  }
+
+  // ---- output ---------------------------------------------------------------------------------
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    // setImmediate, not a microtask: results of every task that settles during this turn of the
+    // loop (including promise chains) leave together in one message.
+    setImmediate(this.#flushBound);
+  }
+
+  #takeOut(): Batch {
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#completed > 0) {
+      let busy = this.#busyMs;
+      if (this.#busySince >= 0) {
+        const now = performance.now();
+        busy += now - this.#busySince;
+        this.#busySince = now;
+      }
+      this.#out.push(Kind.Load, this.#completed, busy, 0);
+      this.#completed = 0;
+      this.#busyMs = 0;
+      this.#checkHeap();
+    }
+    if (this.#out.length === 0) return;
+    const batch = this.#takeOut();
+    const transfers = this.#transfers;
+    this.#transfers = [];
+    try {
+      this.#ch.send(batch, transfers);
+    } catch {
+      this.#sendEach(batch);
+    }
+    this.#outbox?.flushed();
+  }
+
+  /** A batch failed to clone: send record by record, turning each failing one into an error. */
+  #sendEach(batch: Batch): void {
+    let messages = 0;
+    for (let i = 0; i < batch.length; i += STRIDE) {
+      const record = batch.slice(i, i + STRIDE);
+      if (record[0] === Kind.Msg) messages++;
+      try {
+        this.#ch.send(record);
+      } catch (err) {
+        const kind = record[0] as Kind;
+        if (kind === Kind.Ok) {
+          this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError(`the result of a task`, err)), 0]);
+        } else if (kind === Kind.Msg) {
+          this.#outbox?.failed(messages - 1, new DataCloneError('a message from ctx.put()', err));
+        } else {
+          this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError('an error thrown by a task', err)), 0]);
+        }
+      }
+    }
+  }
+
+  #checkHeap(): void {
+    const boot = this.#boot;
+    if (boot === undefined || boot.maxHeapMB <= 0 || this.#recycleAsked) return;
+    const now = performance.now();
+    if (now - this.#lastHeapCheck < HEAP_CHECK_INTERVAL_MS) return;
+    this.#lastHeapCheck = now;
+    if (getHeapStatistics().used_heap_size > boot.maxHeapMB * 1024 * 1024) {
+      this.#recycleAsked = true;
+      this.#out.push(Kind.Recycle, 0, 'memory', 0);
+    }
+  }
+
+  // ---- shutdown -------------------------------------------------------------------------------
+
+  async #close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#abort.abort(new Error('The worker is shutting down'));
+    let error: unknown = null;
+    try {
+      if (this.#ctx !== undefined) await this.#def?.close?.(this.#ctx);
+    } catch (err) {
+      error = serializeError(err);
+    }
+    if (this.#flushScheduled) this.#flush();
+    this.#ch.sendAndFlush([Kind.Closed, 0, error, 0], () => this.#ch.exit(0));
+  }
+}
