@@ -370,6 +370,8 @@ export class Pool<W extends AnyWorkerDefinition = AnyWorkerDefinition> extends E
 
   #messageError(err: unknown, t: Task): void {
     const error = err instanceof Error ? err : new Error(String(err));
+    // destroy() drops queued messages by design; that is not worth a report.
+    if ((error as { code?: unknown }).code === ErrorCodes.POOL_DESTROYED) return;
     const workerId = t.target;
     if (this.listenerCount('messageError') > 0) this.emit('messageError', error, workerId);
     else process.emitWarning(`loopfleet pool ${this.name}: a put() message failed: ${error.message}`, { code: 'LOOPFLEET_MESSAGE_ERROR' });

@@ -1,6 +1,6 @@
 /** Public types of the parent side that derive from a worker module's definition. */
 import type { TransferListItem } from 'node:worker_threads';
-import type { TaskMap, WorkerDefinition } from '../worker/define.js';
+import type { TaskMap, WorkerContext, WorkerDefinition } from '../worker/define.js';
 import type { WorkerExitEvent } from './fleet.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -10,8 +10,23 @@ export type AnyWorkerDefinition = WorkerDefinition<any, any, any>;
 export type TasksOf<W> = W extends WorkerDefinition<infer T, infer _In, infer _Out> ? T : TaskMap;
 /** What `pool.put()` accepts: the worker's `onMessage` parameter type. */
 export type MessageIn<W> = W extends WorkerDefinition<infer _T, infer In, infer _Out> ? In : unknown;
-/** What `pool.messages()` yields: the type the worker's context `put`s. */
-export type MessageOut<W> = W extends WorkerDefinition<infer _T, infer _In, infer Out> ? Out : unknown;
+type IsAny<T> = 0 extends 1 & T ? true : false;
+/** The `Out` of tasks whose `ctx` parameter is annotated as `WorkerContext<Out>`. */
+type TaskPuts<T> = {
+  [K in keyof T]: T[K] extends (arg: never, ctx: infer C) => unknown ? (C extends WorkerContext<infer O> ? (IsAny<O> extends true ? never : O) : never) : never;
+}[keyof T];
+/**
+ * What `pool.messages()` yields: what the worker's context `put`s, read from the `ctx`
+ * annotations of `init`, `onMessage`, `close` and the tasks; `unknown` when none says.
+ */
+export type MessageOut<W> =
+  W extends WorkerDefinition<infer T, infer _In, infer Out>
+    ? unknown extends Out
+      ? [TaskPuts<T>] extends [never]
+        ? unknown
+        : TaskPuts<T>
+      : Out | TaskPuts<T>
+    : unknown;
 
 export type TaskName<W> = keyof TasksOf<W> & string;
 export type TaskArg<W, K extends TaskName<W>> = Parameters<TasksOf<W>[K]>[0];

@@ -33,8 +33,11 @@ export type TaskMap = Record<string, TaskFunction>;
 export interface WorkerSpec<Tasks extends TaskMap, In, Out> {
   /** Runs once per worker before any task: open connections, load tables. A throw fails the start. */
   init?(ctx: WorkerContext<Out>): unknown;
-  /** Named tasks, called as `task(arg, ctx)`; may return a value or a promise. */
-  tasks?: Tasks;
+  /**
+   * Named tasks, called as `task(arg, ctx)`; may return a value or a promise.
+   * (The mapped half of the type gives unannotated `ctx` parameters their type.)
+   */
+  tasks?: Tasks & { [K in keyof Tasks]: TaskFunction };
   /** Message mode: receives `pool.put(message)`. May call `ctx.put` now or later. */
   onMessage?(message: In, ctx: WorkerContext<Out>): unknown;
   /** Runs once when the worker shuts down gracefully, after `ctx.signal` aborted. */
@@ -57,7 +60,7 @@ export interface WorkerDefinition<Tasks extends TaskMap = TaskMap, In = unknown,
  * });
  */
 // eslint-disable-next-line @typescript-eslint/ban-types
-export function defineWorker<Tasks extends TaskMap = {}, In = never, Out = never>(spec: WorkerSpec<Tasks, In, Out>): WorkerDefinition<Tasks, In, Out> {
+export function defineWorker<Tasks extends TaskMap = {}, In = unknown, Out = unknown>(spec: WorkerSpec<Tasks, In, Out>): WorkerDefinition<Tasks, In, Out> {
   if (spec === null || typeof spec !== 'object') {
     throw new TypeError(`Expected defineWorker() to receive an object, got ${spec === null ? 'null' : typeof spec}`);
   }

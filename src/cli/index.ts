@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * The `loopfleet` command. Exit codes: 0 success, 1 failure while running, 2 bad usage.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { addMandelbrotCommand } from './mandelbrot.js';
+
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+// dist/cli/index.js -> package.json at the package root.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('loopfleet')
+  .description('A pool of Node.js workers, each running its own event loop. Demo commands:')
+  .version(version)
+  .showHelpAfterError('(add --help for usage)')
+  // Throw instead of exiting, so that usage errors exit with EXIT_USAGE; subcommands inherit it.
+  .exitOverride();
+addMandelbrotCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander has already printed the message (or the help, or the version).
+    process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else {
+    process.stderr.write(`loopfleet: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = EXIT_FAILURE;
+  }
+}
