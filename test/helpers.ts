@@ -1,6 +1,7 @@
 /** Shared helpers: fixture URLs, the runtimes the contract suite runs against, pool cleanup. */
 import type { TestContext } from 'node:test';
-import { Pool, type AnyWorkerDefinition, type PoolOptions, type RuntimeName } from 'loopfleet';
+import { Pool, type AnyWorkerDefinition, type PoolOptions, type RuntimeName } from "loopfleet";
+import type { WorkerDefinition } from "loopfleet/worker";
 
 export const RUNTIMES: readonly RuntimeName[] = ['thread', 'process'];
 
@@ -10,7 +11,7 @@ export function fixture(name: string): URL {
 }
 
 /** A pool that is destroyed when the test ends, whatever happened. */
-export function pool<W extends AnyWorkerDefinition = AnyWorkerDefinition>(
+export function pool<W extends AnyWorkerDefinition = WorkerDefinition>(
   t: TestContext,
   options: Omit<PoolOptions, 'worker'> & { worker: string | URL },
 ): Pool<W> {
@@ -71,4 +72,9 @@ export async function until(check: () => boolean | Promise<boolean>, limitMs = 1
 export function later<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => {});
   return promise;
+}
+
+/** URL of a built internal module (dist/<path>), for unit tests of internals. */
+export function internal(path: string): string {
+  return new URL(`../../dist/${path}`, import.meta.url).href;
 }

@@ -22,6 +22,7 @@ import { threadRuntime } from '../transport/thread.js';
 import { Fleet } from './fleet.js';
 import { Inbox } from './inbox.js';
 import { Task, TaskKind } from './task.js';
+import type { WorkerDefinition } from '../worker/define.js';
 import type {
   AnyWorkerDefinition,
   BroadcastArgs,
@@ -50,7 +51,7 @@ const DEFAULT_CALL: CallOptions = Object.freeze({ target: -1, transfer: undefine
 
 function noop(): void {}
 
-export class Pool<W extends AnyWorkerDefinition = AnyWorkerDefinition> extends EventEmitter<PoolEvents<MessageOut<W>>> {
+export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends EventEmitter<PoolEvents<MessageOut<W>>> {
   readonly name: string;
   readonly size: number;
   readonly runtime: 'thread' | 'process';
