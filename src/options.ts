@@ -56,7 +56,10 @@ export interface PoolOptions {
    * of tiny tasks, none for long ones (which keeps long tasks balanced). @default 'auto'
    */
   prefetch?: 'auto' | number;
-  /** Replace a worker, gracefully, after it has run this many tasks. @default Infinity */
+  /**
+   * Replace a worker, gracefully, after it has been sent this many tasks (broadcast copies and
+   * `put` messages count too). Its replacement starts as the last one is sent. @default Infinity
+   */
   maxTasksPerWorker?: number;
   /** Replace a worker, gracefully, once its V8 heap in use exceeds this many MB. @default Infinity */
   maxHeapMB?: number;

@@ -1,5 +1,8 @@
 /** Contract suite, messages: put/messages both ways, backpressure on both sides, broadcast. */
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ErrorCodes } from 'loopfleet';
 import { events, pool, RUNTIMES, take, until } from './helpers.js';
@@ -7,6 +10,7 @@ import { events, pool, RUNTIMES, take, until } from './helpers.js';
 type Messages = typeof import('./fixtures/messages.js').default;
 type Basic = typeof import('./fixtures/basic.js').default;
 type Stateful = typeof import('./fixtures/stateful.js').default;
+type FlakyInit = typeof import('./fixtures/flaky-init.js').default;
 
 for (const runtime of RUNTIMES) {
   describe(`messages [${runtime}]`, () => {
@@ -117,6 +121,15 @@ for (const runtime of RUNTIMES) {
       // The replacement replayed the sticky calls (not the plain one, not the failed one) before its first task.
       assert.deepEqual(await p.run('applied', undefined, { worker: 0 }), ['a', 'c']);
       assert.deepEqual(await p.run('applied', undefined, { worker: 1 }), ['a', 'b', 'c']);
+    });
+
+    test('regression: a sticky broadcast survives a worker that failed to start while it was sent', async (t) => {
+      const dir = mkdtempSync(join(tmpdir(), 'loopfleet-sticky-'));
+      const p = pool<FlakyInit>(t, { worker: 'flaky-init', size: 2, runtime, workerData: dir, maxTasksPerWorker: 2 });
+      // The copy bound to slot 1's first worker is lost with it; the replacement replays the call.
+      await assert.rejects(p.broadcast('set', 'table-v1', { sticky: true }), { code: ErrorCodes.WORKER_INIT });
+      for (let i = 0; i < 8; i++) assert.equal(await p.run('get'), 'table-v1');
+      assert.deepEqual(await Promise.all([0, 1].map((w) => p.run('get', undefined, { worker: w }))), ['table-v1', 'table-v1']);
     });
   });
 }

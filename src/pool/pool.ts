@@ -51,6 +51,15 @@ const DEFAULT_CALL: CallOptions = Object.freeze({ target: -1, transfer: undefine
 
 function noop(): void {}
 
+/** Errors that come from a worker's life rather than from the task's own code. */
+const LIFECYCLE_CODES = new Set<unknown>([
+  ErrorCodes.WORKER_CRASHED,
+  ErrorCodes.WORKER_INIT,
+  ErrorCodes.WORKER_MODULE,
+  ErrorCodes.POOL_CLOSED,
+  ErrorCodes.POOL_DESTROYED,
+]);
+
 export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends EventEmitter<PoolEvents<MessageOut<W>>> {
   readonly name: string;
   readonly size: number;
@@ -195,9 +204,11 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     fleet.scheduler.schedule();
     const all = Promise.all(results) as Promise<TaskResult<W, K>[]>;
     if (record !== undefined) {
-      // A sticky call that fails (not by a crash) would fail every future worker's start: forget it.
+      // A sticky call that the task itself refused would fail every future worker's start: forget
+      // it. A copy lost with its worker (crash, failed start, shutdown) says nothing about the
+      // call, and the worker's replacement has replayed it already: keep it.
       all.catch((err: unknown) => {
-        if ((err as { code?: unknown }).code === ErrorCodes.WORKER_CRASHED) return;
+        if (LIFECYCLE_CODES.has((err as { code?: unknown }).code)) return;
         const i = fleet.sticky.indexOf(record);
         if (i >= 0) fleet.sticky.splice(i, 1);
       });
