@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ErrorCodes, PoolDestroyedError, WorkerCrashedError, type WorkerExitEvent } from 'loopfleet';
-import { events, fixture, later, pool, RUNTIMES, take } from './helpers.js';
+import { fixture, later, pool, RUNTIMES, take } from './helpers.js';
 
 type Crash = typeof import('./fixtures/crash.js').default;
 type Lifecycle = typeof import('./fixtures/lifecycle.js').default;

@@ -2,7 +2,6 @@
  * The public Pool: validates calls, turns them into tasks, and orchestrates shutdown. Queues and
  * dispatch live in the scheduler, worker lifecycle in the fleet.
  */
-import type { TransferListItem } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import {
   DataCloneError,
@@ -13,14 +12,14 @@ import {
   PoolClosedError,
   PoolDestroyedError,
   QueueFullError,
-  UnknownTaskError,
-  WorkerIndexError,
 } from '../errors.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from '../options.js';
 import { processRuntime } from '../transport/process.js';
 import { threadRuntime } from '../transport/thread.js';
+import { DEFAULT_CALL, parseCallOptions, refusal, type CallOptions } from './calls.js';
 import { Fleet } from './fleet.js';
 import { Inbox } from './inbox.js';
+import { snapshot } from './stats.js';
 import { Task, TaskKind } from './task.js';
 import type { WorkerDefinition } from '../worker/define.js';
 import type {
@@ -37,17 +36,7 @@ import type {
   RunOptions,
   TaskName,
   TaskResult,
-  WorkerStats,
 } from './types.js';
-
-interface CallOptions {
-  target: number;
-  transfer: readonly TransferListItem[] | undefined;
-  retries: number;
-  wait: boolean;
-}
-
-const DEFAULT_CALL: CallOptions = Object.freeze({ target: -1, transfer: undefined, retries: 0, wait: true });
 
 function noop(): void {}
 
@@ -116,11 +105,11 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
    */
   run<K extends TaskName<W>>(task: K, ...args: RunArgs<W, K>): Promise<TaskResult<W, K>> {
     const [arg, options] = args as [unknown, RunOptions | undefined];
-    const refused = this.#refuse(task);
+    const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true);
     if (refused !== undefined) return Promise.reject(refused);
     let call: CallOptions;
     try {
-      call = options === undefined ? DEFAULT_CALL : this.#callOptions(options, 'run');
+      call = options === undefined ? DEFAULT_CALL : parseCallOptions(options, 'run', this.#fleet);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -139,11 +128,11 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
    * with its worker, are reported by the `'messageError'` event.
    */
   put(message: MessageIn<W>, options?: PutOptions): Promise<void> {
-    const refused = this.#refuse();
+    const refused = refusal(this.#fleet, this.#destroyed !== undefined);
     if (refused !== undefined) return Promise.reject(refused);
     let call: CallOptions;
     try {
-      call = options === undefined ? DEFAULT_CALL : this.#callOptions(options, 'put');
+      call = options === undefined ? DEFAULT_CALL : parseCallOptions(options, 'put', this.#fleet);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -171,7 +160,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
    */
   broadcast<K extends TaskName<W>>(task: K, ...args: BroadcastArgs<W, K>): Promise<TaskResult<W, K>[]> {
     const [arg, options] = args as [unknown, BroadcastOptions | undefined];
-    const refused = this.#refuse(task);
+    const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true);
     if (refused !== undefined) return Promise.reject(refused);
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       return Promise.reject(new InvalidArgTypeError(`Expected broadcast \`options\` to be an object, got ${describe(options)}`));
@@ -247,36 +236,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
 
   /** A read-only snapshot. */
   stats(): PoolStats {
-    const fleet = this.#fleet;
-    const workers: WorkerStats[] = fleet.slots.map((slot) => {
-      const h = slot.handle;
-      return Object.freeze({
-        id: slot.index,
-        state: h === undefined ? 'failed' : h.state,
-        pid: h === undefined ? -1 : h.transport.pid,
-        running: h === undefined ? 0 : h.load,
-        completed: slot.completed + (h?.alive === true ? h.completed : 0),
-        failed: slot.failed + (h?.alive === true ? h.failed : 0),
-        restarts: slot.restarts,
-      });
-    });
-    let completed = 0;
-    let failed = 0;
-    for (const w of workers) {
-      completed += w.completed;
-      failed += w.failed;
-    }
-    return Object.freeze({
-      name: this.name,
-      runtime: this.runtime,
-      size: this.size,
-      queued: fleet.scheduler.queued,
-      running: fleet.running,
-      completed,
-      failed,
-      messages: this.#inbox.length,
-      workers: Object.freeze(workers),
-    });
+    return snapshot(this.#fleet, this.name, this.runtime, this.#inbox.length);
   }
 
   /**
@@ -331,40 +291,6 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   }
 
   // ---- internals ------------------------------------------------------------------------------
-
-  /** Why a new call is refused, if it is. */
-  #refuse(task?: unknown): Error | undefined {
-    const fleet = this.#fleet;
-    if (this.#destroyed !== undefined) return new PoolDestroyedError();
-    if (fleet.closing) return new PoolClosedError();
-    if (fleet.broken !== undefined) return fleet.broken;
-    if (arguments.length > 0) {
-      if (typeof task !== 'string') return new InvalidArgTypeError(`Expected \`task\` to be a task name (string), got ${describe(task)}`);
-      const names = fleet.taskNames;
-      if (names !== undefined && !names.has(task)) return new UnknownTaskError(task, [...names]);
-    }
-    return undefined;
-  }
-
-  #callOptions(options: RunOptions | PutOptions, method: string): CallOptions {
-    if (options === null || typeof options !== 'object') throw new InvalidArgTypeError(`Expected ${method} \`options\` to be an object, got ${describe(options)}`);
-    const { worker, transfer, wait } = options;
-    const retries = (options as RunOptions).retries;
-    if (worker !== undefined && (typeof worker !== 'number' || !Number.isInteger(worker) || worker < 0 || worker >= this.size)) {
-      throw new WorkerIndexError(worker, this.size);
-    }
-    if (transfer !== undefined && !Array.isArray(transfer)) throw new InvalidArgTypeError(`Expected \`transfer\` to be an array, got ${describe(transfer)}`);
-    if (retries !== undefined && (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0)) {
-      throw new InvalidArgValueError(`Expected \`retries\` to be an integer >= 0, got ${describe(retries)}`);
-    }
-    if (wait !== undefined && typeof wait !== 'boolean') throw new InvalidArgTypeError(`Expected \`wait\` to be a boolean, got ${describe(wait)}`);
-    const target = worker ?? -1;
-    if (target >= 0) {
-      const slotError = this.#fleet.slots[target]?.error;
-      if (slotError !== undefined) throw slotError;
-    }
-    return { target, transfer, retries: retries ?? 0, wait: wait ?? true };
-  }
 
   #enqueue(t: Task, wait: boolean): void {
     const s = this.#fleet.scheduler;

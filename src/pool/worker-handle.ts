@@ -65,8 +65,9 @@ export class WorkerHandle {
     this.#host = host;
     this.#concurrency = boot.concurrency;
     this.#prefetch = prefetch;
-    // Auto prefetch starts with a few tasks ahead; the first load reports tune it.
-    this.window = boot.concurrency + (prefetch >= 0 ? prefetch : 4);
+    // Auto prefetch sends nothing ahead until the first load report says how long tasks take:
+    // long tasks must not be handed out blindly, and tiny ones ramp up after one round trip.
+    this.window = boot.concurrency + (prefetch >= 0 ? prefetch : 0);
     this.transport = runtime.spawn({
       ...spawn,
       workerId: slot,

@@ -94,6 +94,7 @@ export class Transfer<T> {
  * Returns `value` from a task (or `ctx.put`s it) moving the listed ArrayBuffers instead of copying
  * them. The buffers are detached in the worker afterwards. The process runtime copies instead.
  */
-export function transfer<T>(value: T, transferList: readonly TransferListItem[]): T {
-  return new Transfer(value, transferList) as unknown as T;
+export function transfer<T>(value: T, transferList: readonly (TransferListItem | ArrayBufferLike)[]): T {
+  // ArrayBufferLike: `typedArray.buffer` is typed as possibly shared; a SharedArrayBuffer is shared, not moved.
+  return new Transfer(value, transferList.filter((t) => !(t instanceof SharedArrayBuffer)) as TransferListItem[]) as unknown as T;
 }

@@ -1,0 +1,49 @@
+/** Validation of the per-call arguments of run, put and broadcast; async methods reject with these. */
+import { describe, InvalidArgTypeError, InvalidArgValueError, PoolClosedError, PoolDestroyedError, UnknownTaskError, WorkerIndexError } from '../errors.js';
+import type { TransferListItem } from 'node:worker_threads';
+import type { Fleet } from './fleet.js';
+import type { PutOptions, RunOptions } from './types.js';
+
+export interface CallOptions {
+  readonly target: number;
+  readonly transfer: readonly TransferListItem[] | undefined;
+  readonly retries: number;
+  readonly wait: boolean;
+}
+
+export const DEFAULT_CALL: CallOptions = Object.freeze({ target: -1, transfer: undefined, retries: 0, wait: true });
+
+/** Why a new call is refused, if it is: a pool that ended, or a bad task name. */
+export function refusal(fleet: Fleet, destroyed: boolean, task?: unknown, checkTask = false): Error | undefined {
+  if (destroyed) return new PoolDestroyedError();
+  if (fleet.closing) return new PoolClosedError();
+  if (fleet.broken !== undefined) return fleet.broken;
+  if (checkTask) {
+    if (typeof task !== 'string') return new InvalidArgTypeError(`Expected \`task\` to be a task name (string), got ${describe(task)}`);
+    const names = fleet.taskNames;
+    if (names !== undefined && !names.has(task)) return new UnknownTaskError(task, [...names]);
+  }
+  return undefined;
+}
+
+/** Validates `{ worker, transfer, retries, wait }`; throws the error to reject with. */
+export function parseCallOptions(options: RunOptions | PutOptions, method: string, fleet: Fleet): CallOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidArgTypeError(`Expected ${method} \`options\` to be an object, got ${describe(options)}`);
+  const { worker, transfer, wait } = options;
+  const retries = (options as RunOptions).retries;
+  const size = fleet.slots.length;
+  if (worker !== undefined && (typeof worker !== 'number' || !Number.isInteger(worker) || worker < 0 || worker >= size)) {
+    throw new WorkerIndexError(worker, size);
+  }
+  if (transfer !== undefined && !Array.isArray(transfer)) throw new InvalidArgTypeError(`Expected \`transfer\` to be an array, got ${describe(transfer)}`);
+  if (retries !== undefined && (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0)) {
+    throw new InvalidArgValueError(`Expected \`retries\` to be an integer >= 0, got ${describe(retries)}`);
+  }
+  if (wait !== undefined && typeof wait !== 'boolean') throw new InvalidArgTypeError(`Expected \`wait\` to be a boolean, got ${describe(wait)}`);
+  const target = worker ?? -1;
+  if (target >= 0) {
+    const slotError = fleet.slots[target]?.error;
+    if (slotError !== undefined) throw slotError;
+  }
+  return { target, transfer, retries: retries ?? 0, wait: wait ?? true };
+}
