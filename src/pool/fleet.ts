@@ -57,7 +57,7 @@ export class Fleet implements HandleHost {
     this.#events = events;
     this.scheduler = new Scheduler(
       this.slots,
-      () => this.handles(),
+      this.live,
       options.strategy,
       options.maxQueue,
       options.maxTasksPerWorker,
@@ -71,11 +71,8 @@ export class Fleet implements HandleHost {
     for (const slot of this.slots) slot.handle = this.#spawn(slot);
   }
 
-  /** Every live worker instance. */
-  *handles(): Generator<WorkerHandle> {
-    for (const slot of this.slots) if (slot.handle !== undefined) yield slot.handle;
-    yield* this.retiring;
-  }
+  /** Every worker instance that has not exited yet: slot workers and retiring ones. */
+  readonly live: WorkerHandle[] = [];
 
   schedulePump(): void {
     this.scheduler.schedule();
@@ -83,7 +80,7 @@ export class Fleet implements HandleHost {
 
   #spawn(slot: Slot): WorkerHandle {
     const o = this.#options;
-    return new WorkerHandle(
+    const h = new WorkerHandle(
       slot.index,
       this.#runtime,
       { poolName: o.name, execArgv: o.execArgv, env: o.env, resourceLimits: o.resourceLimits },
@@ -101,6 +98,8 @@ export class Fleet implements HandleHost {
       this,
       o.prefetch,
     );
+    this.live.push(h);
+    return h;
   }
 
   /** Replaces a worker gracefully: no new work, a fresh worker in its slot, close once drained. */
@@ -132,6 +131,8 @@ export class Fleet implements HandleHost {
 
   handleExit(h: WorkerHandle, report: ExitReport, previous: HandleState): void {
     this.retiring.delete(h);
+    const at = this.live.indexOf(h);
+    if (at >= 0) this.live.splice(at, 1);
     const slot = this.slots[h.slot] as SlotCounters;
     slot.completed += h.completed;
     slot.failed += h.failed;
@@ -221,13 +222,12 @@ export class Fleet implements HandleHost {
   /** Tasks in flight across every live worker. */
   get running(): number {
     let n = 0;
-    for (const h of this.handles()) n += h.load + h.bound.length;
+    for (const h of this.live) n += h.load + h.bound.length;
     return n;
   }
 
   get alive(): boolean {
-    for (const h of this.handles()) if (h.alive) return true;
-    return false;
+    return this.live.length > 0;
   }
 
   /** destroy(): settles everything with `error` and ends every worker at once. */
@@ -235,7 +235,7 @@ export class Fleet implements HandleHost {
     this.destroyed = true;
     this.closing = true;
     for (const task of this.scheduler.takeQueued()) task.reject(error);
-    const handles = [...this.handles()];
+    const handles = [...this.live];
     for (const h of handles) this.#settle(h, error, false);
     await Promise.all(handles.map((h) => h.transport.terminate()));
   }

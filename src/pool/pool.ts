@@ -326,10 +326,10 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       this.emit('drain');
       for (const w of this.#drainWaiters.splice(0)) w();
     }
-    if (this.#idle()) {
+    if ((this.#idleWaiters.length > 0 || this.#fleet.closing) && this.#idle()) {
       for (const w of this.#idleWaiters.splice(0)) w();
       if (this.#fleet.closing && this.#destroyed === undefined) {
-        for (const h of this.#fleet.handles()) if (h.state === 'ready') h.close();
+        for (const h of this.#fleet.live) if (h.state === 'ready') h.close();
       }
     }
   }

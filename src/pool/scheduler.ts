@@ -35,8 +35,8 @@ export class Scheduler {
 
   constructor(
     readonly slots: readonly Slot[],
-    /** Every live worker instance: slot workers and retiring ones. */
-    private readonly handles: () => Iterable<WorkerHandle>,
+    /** Every live worker instance: slot workers and retiring ones (kept current by the fleet). */
+    private readonly handles: readonly WorkerHandle[],
     readonly strategy: Strategy,
     readonly maxQueue: number,
     readonly maxTasksPerWorker: number,
@@ -59,7 +59,8 @@ export class Scheduler {
   pump(): void {
     this.#scheduled = false;
     const slots = this.slots;
-    for (const h of this.handles()) this.pumpBound(h);
+    const handles = this.handles;
+    for (let i = 0; i < handles.length; i++) this.pumpBound(handles[i] as WorkerHandle);
     for (let s = 0; s < slots.length; s++) {
       const slot = slots[s] as Slot;
       const h = slot.handle;
@@ -69,7 +70,7 @@ export class Scheduler {
     }
     this.#dispatchQueue();
     if (this.#admitWaiting()) this.#dispatchQueue();
-    for (const h of this.handles()) h.flush();
+    for (let i = 0; i < handles.length; i++) (handles[i] as WorkerHandle).flush();
     this.afterPump();
   }
 

@@ -37,6 +37,8 @@ export class WorkerRuntime {
   #out: unknown[] = [];
   #transfers: TransferListItem[] = [];
   #flushScheduled = false;
+  /** True while a batch is being decoded: its results leave together at the end. */
+  #receiving = false;
   readonly #flushBound = (): void => this.#flush();
 
   // Load report for the parent's adaptive prefetch.
@@ -52,6 +54,7 @@ export class WorkerRuntime {
   }
 
   #receive(batch: Batch): void {
+    this.#receiving = true;
     for (let i = 0; i < batch.length; i += STRIDE) {
       const kind = batch[i] as Kind;
       switch (kind) {
@@ -77,7 +80,13 @@ export class WorkerRuntime {
           break;
       }
     }
+    this.#receiving = false;
     this.#idleCheck();
+    if (this.#out.length > 0) {
+      // Every task of this batch finished synchronously: answer now rather than a loop turn later.
+      if (this.#running === 0) this.#flush();
+      else this.#scheduleFlush();
+    }
   }
 
   // ---- start-up -------------------------------------------------------------------------------
@@ -221,7 +230,7 @@ export class WorkerRuntime {
   // ---- output ---------------------------------------------------------------------------------
 
   #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
+    if (this.#flushScheduled || this.#receiving) return;
     this.#flushScheduled = true;
     // setImmediate, not a microtask: results of every task that settles during this turn of the
     // loop (including promise chains) leave together in one message.
