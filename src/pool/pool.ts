@@ -40,6 +40,15 @@ import type {
 
 function noop(): void {}
 
+// One shared executor instead of a closure per task: `run` is the hot path.
+let binding: Task | undefined;
+function bindTask(resolve: (value: never) => void, reject: (reason: unknown) => void): void {
+  const t = binding as Task;
+  t.resolve = resolve as (value: unknown) => void;
+  t.reject = reject;
+  binding = undefined;
+}
+
 /** Errors that come from a worker's life rather than from the task's own code. */
 const LIFECYCLE_CODES = new Set<unknown>([
   ErrorCodes.WORKER_CRASHED,
@@ -114,10 +123,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       return Promise.reject(err);
     }
     const t = new Task(++this.#nextId, TaskKind.Run, task, arg, call.transfer, call.retries, call.target, undefined);
-    const promise = new Promise<TaskResult<W, K>>((resolve, reject) => {
-      t.resolve = resolve as (value: unknown) => void;
-      t.reject = reject;
-    });
+    binding = t;
+    const promise = new Promise<TaskResult<W, K>>(bindTask);
     this.#enqueue(t, call.wait);
     return promise;
   }
