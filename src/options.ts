@@ -69,7 +69,11 @@ export interface PoolOptions {
    * or has no `defineWorker` export fails at once. @default 3
    */
   maxStartFailures?: number;
-  /** V8 resource limits per worker; in the process runtime they become V8 flags. */
+  /**
+   * V8 resource limits per worker. In the process runtime they become V8 flags
+   * (`--max-old-space-size`, `--max-semi-space-size`, `--stack-size`); `codeRangeSizeMb` has no
+   * flag there and is ignored.
+   */
   resourceLimits?: ResourceLimits;
   /** Node flags for the workers. @default inherited from this process */
   execArgv?: readonly string[];
@@ -132,7 +136,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     strategy: oneOf(o, 'strategy', ['least-loaded', 'round-robin'], DEFAULTS.strategy),
     name: string(o, 'name', DEFAULTS.name),
     workerData: o.workerData,
-    maxQueue: integer(o, 'maxQueue', DEFAULTS.maxQueue, 0, true),
+    maxQueue: integer(o, 'maxQueue', DEFAULTS.maxQueue, 1, true),
     messageHighWaterMark: integer(o, 'messageHighWaterMark', DEFAULTS.messageHighWaterMark, 1),
     prefetch: o.prefetch === undefined || o.prefetch === 'auto' ? -1 : integer(o, 'prefetch', 0, 0),
     maxTasksPerWorker: integer(o, 'maxTasksPerWorker', DEFAULTS.maxTasksPerWorker, 1, true),

@@ -69,7 +69,9 @@ export interface BootData {
   readonly runtime: 'thread' | 'process';
   readonly workerData: unknown;
   readonly concurrency: number;
-  readonly messageHighWaterMark: number;
+  /** Messages the worker may put before the parent returns credit (the high-water mark, less
+   * what its slot's dead predecessors left unconsumed). */
+  readonly messageCredits: number;
   /** Heap bound in MB after which the worker asks to be recycled; 0 = none. */
   readonly maxHeapMB: number;
   readonly sticky: readonly StickyCall[];

@@ -16,7 +16,7 @@ const bad: [string, Record<string, unknown>, string, RegExp][] = [
   ['runtime', { worker, runtime: 'fibre' }, ErrorCodes.INVALID_ARG_VALUE, /`runtime` to be one of 'thread', 'process', got "fibre"/],
   ['strategy', { worker, strategy: 'random' }, ErrorCodes.INVALID_ARG_VALUE, /`strategy`/],
   ['concurrency', { worker, concurrency: 0 }, ErrorCodes.INVALID_ARG_VALUE, /`concurrency`/],
-  ['maxQueue', { worker, maxQueue: -1 }, ErrorCodes.INVALID_ARG_VALUE, /`maxQueue`.*or Infinity/],
+  ['maxQueue', { worker, maxQueue: 0 }, ErrorCodes.INVALID_ARG_VALUE, /`maxQueue`.*or Infinity/],
   ['messageHighWaterMark', { worker, messageHighWaterMark: 0 }, ErrorCodes.INVALID_ARG_VALUE, /`messageHighWaterMark`/],
   ['prefetch', { worker, prefetch: 'lots' }, ErrorCodes.INVALID_ARG_TYPE, /`prefetch`/],
   ['maxTasksPerWorker', { worker, maxTasksPerWorker: 0 }, ErrorCodes.INVALID_ARG_VALUE, /`maxTasksPerWorker`/],

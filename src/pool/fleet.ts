@@ -8,6 +8,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { StickyCall } from '../protocol.js';
 import type { ExitReport, Runtime } from '../transport/types.js';
 import { Deque } from '../deque.js';
+import type { CreditSink } from './inbox.js';
 import { Scheduler, type Slot } from './scheduler.js';
 import type { Task } from './task.js';
 import { WorkerHandle, type HandleHost, type HandleState } from './worker-handle.js';
@@ -32,9 +33,11 @@ export interface SlotCounters extends Slot {
   completed: number;
   failed: number;
   restarts: number;
+  /** Messages from this slot's workers (any instance) waiting in the inbox. */
+  buffered: number;
 }
 
-export class Fleet implements HandleHost {
+export class Fleet implements HandleHost, CreditSink {
   readonly slots: SlotCounters[] = [];
   readonly retiring = new Set<WorkerHandle>();
   readonly scheduler: Scheduler;
@@ -65,7 +68,17 @@ export class Fleet implements HandleHost {
       (h) => this.retire(h),
     );
     for (let i = 0; i < options.size; i++) {
-      const slot: SlotCounters = { index: i, handle: undefined, pinned: new Deque<Task>(), startFailures: 0, error: undefined, completed: 0, failed: 0, restarts: 0 };
+      const slot: SlotCounters = {
+        index: i,
+        handle: undefined,
+        pinned: new Deque<Task>(),
+        startFailures: 0,
+        error: undefined,
+        completed: 0,
+        failed: 0,
+        restarts: 0,
+        buffered: 0,
+      };
       this.slots.push(slot);
     }
     for (const slot of this.slots) slot.handle = this.#spawn(slot);
@@ -78,8 +91,13 @@ export class Fleet implements HandleHost {
     this.scheduler.schedule();
   }
 
-  #spawn(slot: Slot): WorkerHandle {
+  #spawn(slot: SlotCounters): WorkerHandle {
     const o = this.#options;
+    // A slot's messages in the inbox and the credits its other live workers hold count against
+    // the slot's high-water mark: a replacement must not bring a fresh set on top.
+    let held = 0;
+    for (const other of this.live) if (other.slot === slot.index) held += other.held;
+    const credits = Math.max(0, o.messageHighWaterMark - slot.buffered - held);
     const h = new WorkerHandle(
       slot.index,
       this.#runtime,
@@ -91,15 +109,44 @@ export class Fleet implements HandleHost {
         runtime: o.runtime,
         workerData: o.workerData,
         concurrency: o.concurrency,
-        messageHighWaterMark: o.messageHighWaterMark,
+        messageCredits: credits,
         maxHeapMB: Number.isFinite(o.maxHeapMB) ? o.maxHeapMB : 0,
         sticky: [...this.sticky],
       },
       this,
       o.prefetch,
     );
+    h.held = credits;
     this.live.push(h);
     return h;
+  }
+
+  buffered(from: WorkerHandle): void {
+    (this.slots[from.slot] as SlotCounters).buffered++;
+  }
+
+  /**
+   * A consumed message frees one unit of its slot's budget: back to the worker that put it, or,
+   * if that one is gone, to the slot's oldest live worker. A retiring worker may be waiting for
+   * credit to finish closing; what it holds at exit passes on to the slot's current worker.
+   */
+  consumed(from: WorkerHandle, wasBuffered: boolean): void {
+    const slot = this.slots[from.slot] as SlotCounters;
+    if (wasBuffered) slot.buffered--;
+    if (from.alive) return this.#grant(from, 1);
+    const oldest = this.live.find((h) => h.slot === from.slot);
+    if (oldest !== undefined) this.#grant(oldest, 1);
+  }
+
+  #grant(h: WorkerHandle, n: number): void {
+    if (n <= 0 || !h.alive) return;
+    h.held += n;
+    h.credit(n);
+  }
+
+  dropSticky(task: Task): void {
+    const i = task.sticky === undefined ? -1 : this.sticky.indexOf(task.sticky);
+    if (i >= 0) this.sticky.splice(i, 1);
   }
 
   /** Replaces a worker gracefully: no new work, a fresh worker in its slot, close once drained. */
@@ -122,6 +169,7 @@ export class Fleet implements HandleHost {
   }
 
   handleMessage(h: WorkerHandle, value: unknown): void {
+    h.held--;
     this.#events.message(h, value);
   }
 
@@ -160,6 +208,13 @@ export class Fleet implements HandleHost {
         else this.#respawn(slot);
       }
     }
+    // The credits a retired worker still held pass to its slot's oldest live worker. (A crashed
+    // current worker's replacement was given the slot's free budget when it was spawned.)
+    if (!current) {
+      const heir = this.live.find((x) => x.slot === h.slot);
+      if (heir !== undefined) this.#grant(heir, h.held);
+    }
+    h.held = 0;
     this.#events.exit({ workerId: h.slot, exitCode: report.exitCode, signal: report.signal, error });
     this.scheduler.schedule();
   }
@@ -169,11 +224,17 @@ export class Fleet implements HandleHost {
     slot.handle = this.#spawn(slot);
   }
 
-  /** Settles what a dead worker held: in-flight tasks retry or reject, bound copies reject. */
+  /**
+   * Settles what a dead worker held: in-flight tasks retry or reject, bound copies reject.
+   * A sticky copy that was running when its worker died may be what killed it: replaying it in
+   * every replacement would turn one crash into a crash loop, so the call is forgotten.
+   */
   #settle(h: WorkerHandle, error: Error, retry: boolean): void {
     const requeue: Task[] = [];
     for (const task of h.tasks.values()) {
-      if (retry && task.retries > 0 && task.bound === undefined) {
+      if (task.sticky !== undefined && retry) this.dropSticky(task);
+      // A transferred argument went with the dead worker: it cannot be sent again.
+      if (retry && task.retries > 0 && task.bound === undefined && (task.transfer === undefined || task.transfer.length === 0)) {
         task.retries--;
         requeue.push(task);
       } else {

@@ -1,8 +1,9 @@
 /**
  * Messages that workers `ctx.put`, waiting for the parent to consume them. Each message is
  * consumed once: several `messages()` iterators share the stream like consumers of one channel.
- * A worker gets its credit back when its message is consumed, which bounds this buffer at
- * `size × messageHighWaterMark` messages whatever the producers do.
+ * With no iterator open, `'message'` listeners are the consumer. A message's credit goes back to
+ * its worker when it is consumed, which bounds this buffer at `size × messageHighWaterMark`
+ * messages whatever the producers do.
  */
 import { Deque } from '../deque.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -17,16 +18,27 @@ interface Waiter {
   readonly settle: (result: IteratorResult<unknown>) => void;
 }
 
+/** How the inbox hands credits back; the fleet routes them to the right worker instance. */
+export interface CreditSink {
+  /** A message from `from` waits in the buffer. */
+  buffered(from: WorkerHandle): void;
+  /** A message from `from` was consumed (`wasBuffered`: it had waited in the buffer). */
+  consumed(from: WorkerHandle, wasBuffered: boolean): void;
+}
+
 export class Inbox {
   readonly #buffer = new Deque<Entry>();
   readonly #waiters = new Deque<Waiter>();
   #iterators = 0;
   #ended = false;
-  /** True when 'message' listeners exist: with no iterator open they count as the consumer. */
-  readonly #hasListeners: () => boolean;
+  readonly #listeners: () => number;
+  readonly #emit: (value: unknown, from: WorkerHandle) => void;
+  readonly #credits: CreditSink;
 
-  constructor(hasListeners: () => boolean) {
-    this.#hasListeners = hasListeners;
+  constructor(listeners: () => number, emit: (value: unknown, from: WorkerHandle) => void, credits: CreditSink) {
+    this.#listeners = listeners;
+    this.#emit = emit;
+    this.#credits = credits;
   }
 
   get length(): number {
@@ -34,15 +46,32 @@ export class Inbox {
   }
 
   push(value: unknown, from: WorkerHandle): void {
+    if (this.#listeners() > 0) this.#emit(value, from);
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      from.credit(1);
+      this.#credits.consumed(from, false);
       waiter.settle({ value, done: false });
-    } else if (this.#iterators === 0 && this.#hasListeners()) {
-      from.credit(1);
+    } else if (this.#iterators === 0 && this.#listeners() > 0) {
+      this.#credits.consumed(from, false);
     } else {
       this.#buffer.push({ value, from });
+      this.#credits.buffered(from);
     }
+  }
+
+  /**
+   * A 'message' listener was added. With no iterator open it becomes the consumer of what is
+   * buffered: deliver it (after the listener is in place) and give the credits back.
+   */
+  listenerAdded(): void {
+    if (this.#iterators > 0 || this.#buffer.length === 0) return;
+    process.nextTick(() => {
+      if (this.#iterators > 0) return;
+      for (let e = this.#buffer.shift(); e !== undefined; e = this.#buffer.shift()) {
+        this.#emit(e.value, e.from);
+        this.#credits.consumed(e.from, true);
+      }
+    });
   }
 
   /** No more messages will arrive; iterators end once the buffer is empty. */
@@ -61,6 +90,10 @@ export class Inbox {
         this.#iterators--;
         // A pending next() of this iterator must not swallow a later message.
         for (const w of this.#waiters.filterOut((x) => x.owner === owner)) w.settle({ value: undefined, done: true });
+        // The last iterator left while listeners remain: they have heard everything buffered.
+        if (this.#iterators === 0 && this.#listeners() > 0) {
+          for (let e = this.#buffer.shift(); e !== undefined; e = this.#buffer.shift()) this.#credits.consumed(e.from, true);
+        }
       }
       return { value: undefined, done: true };
     };
@@ -69,7 +102,7 @@ export class Inbox {
         if (!open) return Promise.resolve({ value: undefined, done: true });
         const entry = this.#buffer.shift();
         if (entry !== undefined) {
-          entry.from.credit(1);
+          this.#credits.consumed(entry.from, true);
           return Promise.resolve({ value: entry.value as T, done: false });
         }
         if (this.#ended) return Promise.resolve(close());

@@ -17,7 +17,7 @@ import { resolveOptions, type PoolOptions, type ResolvedOptions } from '../optio
 import { processRuntime } from '../transport/process.js';
 import { threadRuntime } from '../transport/thread.js';
 import { DEFAULT_CALL, parseCallOptions, refusal, type CallOptions } from './calls.js';
-import { Fleet } from './fleet.js';
+import { Fleet, type FleetEvents } from './fleet.js';
 import { Inbox } from './inbox.js';
 import { snapshot } from './stats.js';
 import { Task, TaskKind } from './task.js';
@@ -40,6 +40,18 @@ import type {
 
 function noop(): void {}
 
+/** Starts the workers; turns Node's refusal of `execArgv` for threads into our option error. */
+function startFleet(o: ResolvedOptions, events: FleetEvents): Fleet {
+  try {
+    return new Fleet(o, o.runtime === 'process' ? processRuntime : threadRuntime, events);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_WORKER_INVALID_EXEC_ARGV') {
+      throw new InvalidArgValueError(`Expected \`execArgv\` to hold only flags a worker thread accepts: ${(err as Error).message}`);
+    }
+    throw err;
+  }
+}
+
 // One shared executor instead of a closure per task: `run` is the hot path.
 let binding: Task | undefined;
 function bindTask(resolve: (value: never) => void, reject: (reason: unknown) => void): void {
@@ -49,14 +61,6 @@ function bindTask(resolve: (value: never) => void, reject: (reason: unknown) => 
   binding = undefined;
 }
 
-/** Errors that come from a worker's life rather than from the task's own code. */
-const LIFECYCLE_CODES = new Set<unknown>([
-  ErrorCodes.WORKER_CRASHED,
-  ErrorCodes.WORKER_INIT,
-  ErrorCodes.WORKER_MODULE,
-  ErrorCodes.POOL_CLOSED,
-  ErrorCodes.POOL_DESTROYED,
-]);
 
 export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends EventEmitter<PoolEvents<MessageOut<W>>> {
   readonly name: string;
@@ -89,8 +93,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     this.name = o.name;
     this.size = o.size;
     this.runtime = o.runtime;
-    this.#inbox = new Inbox(() => this.listenerCount('message') > 0);
-    this.#fleet = new Fleet(o, o.runtime === 'process' ? processRuntime : threadRuntime, {
+    this.#fleet = startFleet(o, {
       ready: (h) => {
         this.emit('workerReady', h.slot);
         this.#checkReady();
@@ -100,11 +103,16 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
         this.#checkReady();
         this.#checkClosed();
       },
-      message: (h, value) => {
-        this.emit('message', value as MessageOut<W>, h.slot);
-        this.#inbox.push(value, h);
-      },
+      message: (h, value) => this.#inbox.push(value, h),
       afterPump: () => this.#afterPump(),
+    });
+    this.#inbox = new Inbox(
+      () => this.listenerCount('message'),
+      (value, from) => this.emit('message', value as MessageOut<W>, from.slot),
+      this.#fleet,
+    );
+    (this as EventEmitter).on('newListener', (event: string | symbol) => {
+      if (event === 'message') this.#inbox.listenerAdded();
     });
   }
 
@@ -189,6 +197,9 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       const h = slot.handle;
       if (h === undefined || !h.alive) continue;
       const t = new Task(++this.#nextId, TaskKind.Run, task, arg, undefined, 0, slot.index, h);
+      // A copy that fails in its worker (throws, or crashes it) drops the sticky record at once,
+      // before any replacement could replay it; see Fleet#settle.
+      t.sticky = record;
       results.push(
         new Promise((resolve, reject) => {
           t.resolve = resolve;
@@ -198,18 +209,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       h.bound.push(t);
     }
     fleet.scheduler.schedule();
-    const all = Promise.all(results) as Promise<TaskResult<W, K>[]>;
-    if (record !== undefined) {
-      // A sticky call that the task itself refused would fail every future worker's start: forget
-      // it. A copy lost with its worker (crash, failed start, shutdown) says nothing about the
-      // call, and the worker's replacement has replayed it already: keep it.
-      all.catch((err: unknown) => {
-        if (LIFECYCLE_CODES.has((err as { code?: unknown }).code)) return;
-        const i = fleet.sticky.indexOf(record);
-        if (i >= 0) fleet.sticky.splice(i, 1);
-      });
-    }
-    return all;
+    return Promise.all(results) as Promise<TaskResult<W, K>[]>;
   }
 
   /**
@@ -317,7 +317,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     const error = err instanceof Error ? err : new Error(String(err));
     // destroy() drops queued messages by design; that is not worth a report.
     if ((error as { code?: unknown }).code === ErrorCodes.POOL_DESTROYED) return;
-    const workerId = t.target;
+    const workerId = t.sentTo >= 0 ? t.sentTo : t.target;
     if (this.listenerCount('messageError') > 0) this.emit('messageError', error, workerId);
     else process.emitWarning(`loopfleet pool ${this.name}: a put() message failed: ${error.message}`, { code: 'LOOPFLEET_MESSAGE_ERROR' });
   }
@@ -328,15 +328,19 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
 
   #afterPump(): void {
     const s = this.#fleet.scheduler;
-    if (this.#wasFull && !s.full && s.waiting.length === 0) {
-      this.#wasFull = false;
-      this.emit('drain');
-      for (const w of this.#drainWaiters.splice(0)) w();
+    if (!s.full && s.waiting.length === 0) {
+      if (this.#wasFull) {
+        this.#wasFull = false;
+        this.emit('drain');
+      }
+      if (this.#drainWaiters.length > 0) for (const w of this.#drainWaiters.splice(0)) w();
     }
     if ((this.#idleWaiters.length > 0 || this.#fleet.closing) && this.#idle()) {
       for (const w of this.#idleWaiters.splice(0)) w();
       if (this.#fleet.closing && this.#destroyed === undefined) {
-        for (const h of this.#fleet.live) if (h.state === 'ready') h.close();
+        // Starting workers too: with nothing left to run they need not finish starting, and an
+        // init waiting on ctx.signal sees it abort.
+        for (const h of this.#fleet.live) if (h.state === 'ready' || h.state === 'starting') h.close();
       }
     }
   }

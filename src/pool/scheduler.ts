@@ -63,9 +63,9 @@ export class Scheduler {
     for (let i = 0; i < handles.length; i++) this.pumpBound(handles[i] as WorkerHandle);
     for (let s = 0; s < slots.length; s++) {
       const slot = slots[s] as Slot;
-      const h = slot.handle;
-      if (h !== undefined && h.state === 'ready') {
-        while (slot.pinned.length > 0 && h.load < h.window) this.#send(h, slot.pinned.shift() as Task);
+      // Re-read the slot's worker each time: sending may retire it (maxTasksPerWorker).
+      for (let h = slot.handle; slot.pinned.length > 0 && h !== undefined && h.state === 'ready' && h.load < h.window; h = slot.handle) {
+        this.#send(h, slot.pinned.shift() as Task);
       }
     }
     this.#dispatchQueue();

@@ -1,5 +1,6 @@
 /** One unit of work travelling through the pool: a task call or a `put` message. */
 import type { TransferListItem } from 'node:worker_threads';
+import type { StickyCall } from '../protocol.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export const enum TaskKind {
@@ -13,6 +14,10 @@ export class Task {
   reject!: (reason: unknown) => void;
   /** Called when a call that waited for room enters the queue. */
   admitted: (() => void) | undefined;
+  /** Slot of the worker it was sent to, or -1 while not sent. */
+  sentTo = -1;
+  /** For a copy of a sticky broadcast: the recorded call, dropped if this copy fails in its worker. */
+  sticky: StickyCall | undefined;
 
   constructor(
     readonly id: number,

@@ -8,6 +8,7 @@ import { DataCloneError } from '../errors.js';
 import { Kind, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
 import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from '../transport/types.js';
 import { Deque } from '../deque.js';
+import { transferProblem } from '../transfer.js';
 import { Task, TaskKind } from './task.js';
 
 export type HandleState = 'starting' | 'ready' | 'retiring' | 'closing' | 'exited';
@@ -18,6 +19,8 @@ export interface HandleHost {
   handleMessage(h: WorkerHandle, value: unknown): void;
   handleRecycle(h: WorkerHandle): void;
   handleExit(h: WorkerHandle, report: ExitReport, previous: HandleState): void;
+  /** A copy of a sticky broadcast failed in its worker: replaying the call would fail too. */
+  dropSticky(task: Task): void;
   schedulePump(): void;
 }
 
@@ -45,10 +48,16 @@ export class WorkerHandle {
   /** Uncaught error reported by the worker before it exited. */
   fatal: Error | undefined;
   closeError: Error | undefined;
-  readonly startedAt = performance.now();
+  /** Message credits this worker holds, as far as the parent knows (granted, not yet used). */
+  held = 0;
 
   #out: unknown[] = [];
   #transfers: TransferListItem[] = [];
+  #transferSet: Set<unknown> | undefined;
+  #credits = 0;
+  #creditScheduled = false;
+  /** Transfer lists apply to threads; processes copy. */
+  readonly #transfersApply: boolean;
   #avgTaskMs = -1;
   readonly #host: HandleHost;
   readonly #concurrency: number;
@@ -63,6 +72,7 @@ export class WorkerHandle {
     prefetch: number,
   ) {
     this.#host = host;
+    this.#transfersApply = boot.runtime === 'thread';
     this.#concurrency = boot.concurrency;
     this.#prefetch = prefetch;
     // Auto prefetch sends nothing ahead until the first load report says how long tasks take:
@@ -95,17 +105,34 @@ export class WorkerHandle {
 
   /** Queues a task into the next batch; the pump flushes. */
   dispatch(task: Task): void {
+    if (task.transfer !== undefined && this.#transfersApply) {
+      const problem = transferProblem(task.transfer, (this.#transferSet ??= new Set()));
+      if (problem !== undefined) return task.reject(new DataCloneError(`${describeTask(task)}: its transfer list holds ${problem}`));
+      for (const t of task.transfer) this.#transfers.push(t);
+    }
     this.tasks.set(task.id, task);
     this.dispatched++;
+    task.sentTo = this.slot;
     if (task.kind === TaskKind.Put) this.#out.push(Kind.Put, task.id, task.arg, 0);
     else this.#out.push(Kind.Run, task.id, task.name, task.arg);
-    if (task.transfer !== undefined) for (const t of task.transfer) this.#transfers.push(t);
   }
 
+  /**
+   * Gives `n` message credits back. Credits of one loop turn travel as one record: a consumer
+   * taking messages one by one must not cost a message each.
+   */
   credit(n: number): void {
     if (this.state === 'exited') return;
-    this.#out.push(Kind.Credit, n, 0, 0);
-    this.#host.schedulePump();
+    this.#credits += n;
+    if (this.#creditScheduled) return;
+    this.#creditScheduled = true;
+    setImmediate(() => {
+      this.#creditScheduled = false;
+      if (this.state === 'exited' || this.#credits === 0) return;
+      this.#out.push(Kind.Credit, this.#credits, 0, 0);
+      this.#credits = 0;
+      this.flush();
+    });
   }
 
   close(): void {
@@ -124,6 +151,7 @@ export class WorkerHandle {
     const transfers = this.#transfers;
     this.#out = [];
     this.#transfers = [];
+    this.#transferSet = undefined;
     try {
       this.transport.send(batch, transfers);
     } catch {
@@ -142,8 +170,7 @@ export class WorkerHandle {
         if (task === undefined) throw err;
         this.tasks.delete(task.id);
         this.dispatched--;
-        const what = task.kind === TaskKind.Put ? 'the message given to put()' : `the argument of task ${JSON.stringify(task.name)}`;
-        task.reject(new DataCloneError(what, err));
+        task.reject(new DataCloneError(describeTask(task), err));
       }
     }
     this.#host.schedulePump();
@@ -168,6 +195,7 @@ export class WorkerHandle {
           if (task === undefined) break;
           tasks.delete(id);
           this.failed++;
+          if (task.sticky !== undefined) this.#host.dropSticky(task);
           task.reject(deserializeError(batch[i + 2] as SerializedError));
           break;
         }
@@ -212,4 +240,8 @@ export class WorkerHandle {
     const ahead = this.#avgTaskMs > 0 ? Math.floor(AUTO_PREFETCH_TARGET_MS / this.#avgTaskMs) : MAX_AUTO_PREFETCH;
     this.window = this.#concurrency + Math.min(MAX_AUTO_PREFETCH, ahead);
   }
+}
+
+function describeTask(task: Task): string {
+  return task.kind === TaskKind.Put ? 'the message given to put()' : `the argument of task ${JSON.stringify(task.name)}`;
 }

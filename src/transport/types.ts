@@ -56,9 +56,11 @@ export interface Runtime {
 
 /** Worker side of the channel. */
 export interface ParentChannel {
-  send(batch: Batch, transfer?: readonly TransferListItem[]): void;
-  /** Sends, then calls `done` once the batch has left this worker (before exiting). */
-  sendAndFlush(batch: Batch, done: () => void): void;
+  /**
+   * Sends one batch; throws synchronously when a value cannot be cloned. `onSent` runs once the
+   * batch has left this worker (safe to exit after it).
+   */
+  send(batch: Batch, transfer?: readonly TransferListItem[], onSent?: () => void): void;
   onMessage(handler: (batch: Batch) => void): void;
   /** Ends this worker once pending output has been flushed. */
   exit(code: number): void;

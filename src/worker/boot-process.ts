@@ -20,7 +20,7 @@ process.on('uncaughtException', (err) => {
   process.exitCode = 1;
   console.error(err);
   try {
-    channel.sendAndFlush([Kind.Fatal, 0, serializeError(err), 0], () => process.exit(1));
+    channel.send([Kind.Fatal, 0, serializeError(err), 0], undefined, () => process.exit(1));
   } catch {
     process.exit(1);
   }

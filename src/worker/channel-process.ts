@@ -6,12 +6,15 @@ export function processChannel(): ParentChannel {
   const send = process.send?.bind(process);
   if (send === undefined) throw new Error('loopfleet process bootstrap started without an IPC channel');
   return {
-    send: (batch) => {
-      send(batch);
-    },
-    sendAndFlush: (batch, done) => {
-      if (!process.connected) return done();
-      send(batch, undefined, {}, () => done());
+    send: (batch, _transfer, onSent) => {
+      if (onSent === undefined) {
+        send(batch);
+      } else if (!process.connected) {
+        onSent();
+      } else {
+        // The callback runs once the message is written to the IPC pipe, not when send() returns.
+        send(batch, undefined, {}, () => onSent());
+      }
     },
     onMessage: (handler: (batch: Batch) => void) => process.on('message', handler as (m: unknown) => void),
     exit: (code) => process.exit(code),

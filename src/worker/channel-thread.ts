@@ -1,6 +1,5 @@
 /** Worker side of the `thread` runtime's channel. */
-import type { TransferListItem } from 'node:worker_threads';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type TransferListItem } from 'node:worker_threads';
 import type { Batch } from '../protocol.js';
 import type { ParentChannel } from '../transport/types.js';
 
@@ -8,11 +7,10 @@ export function threadChannel(): ParentChannel {
   const port = parentPort;
   if (port === null) throw new Error('loopfleet thread bootstrap started outside a worker thread');
   return {
-    send: (batch, transfer) => port.postMessage(batch, transfer as TransferListItem[] | undefined),
-    // postMessage hands the message to the receiving port synchronously: it is safe to exit next.
-    sendAndFlush: (batch, done) => {
-      port.postMessage(batch);
-      done();
+    send: (batch, transfer, onSent) => {
+      port.postMessage(batch, transfer as TransferListItem[] | undefined);
+      // postMessage hands the message to the receiving port synchronously: it has left.
+      onSent?.();
     },
     onMessage: (handler: (batch: Batch) => void) => port.on('message', handler),
     exit: (code) => process.exit(code),

@@ -11,7 +11,8 @@ import { DataCloneError, NoMessageHandlerError, UnknownTaskError, WorkerModuleEr
 import { Kind, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
 import type { ParentChannel } from '../transport/types.js';
 import { isWorkerDefinition, Transfer, type TaskFunction, type WorkerContext, type WorkerDefinition } from './define.js';
-import { MessageOutbox } from './outbox.js';
+import { MessageOutbox, type PendingPut } from './outbox.js';
+import { transferProblem } from '../transfer.js';
 
 const HEAP_CHECK_INTERVAL_MS = 100;
 
@@ -37,6 +38,8 @@ export class WorkerRuntime {
   #out: unknown[] = [];
   #transfers: TransferListItem[] = [];
   #flushScheduled = false;
+  #transferSet: Set<unknown> | undefined;
+  #launched: Promise<void> = Promise.resolve();
   /** True while a batch is being decoded: its results leave together at the end. */
   #receiving = false;
   readonly #flushBound = (): void => this.#flush();
@@ -74,7 +77,7 @@ export class WorkerRuntime {
           void this.#close();
           break;
         case Kind.Boot:
-          void this.#launch(batch[i + 2] as BootData);
+          this.#launched = this.#launch(batch[i + 2] as BootData);
           break;
         default:
           break;
@@ -111,7 +114,7 @@ export class WorkerRuntime {
       }
       this.#def = def;
       for (const [name, fn] of Object.entries(def.tasks ?? {})) this.#tasks.set(name, fn);
-      this.#outbox = new MessageOutbox(boot.messageHighWaterMark, (value) => this.#pushMessage(value));
+      this.#outbox = new MessageOutbox(boot.messageCredits, (value) => this.#pushMessage(value));
       this.#ctx = Object.freeze({
         id: boot.id,
         workerData: boot.workerData,
@@ -120,17 +123,20 @@ export class WorkerRuntime {
         signal: this.#abort.signal,
         put: this.#outbox.put,
       });
+      // Closed before init began: a worker that will never run a task need not start.
+      if (this.#closing) return;
       phase = 'init';
       await def.init?.(this.#ctx);
       phase = 'replay';
       for (const call of boot.sticky) {
+        if (this.#closing) return;
         const fn = this.#tasks.get(call.task);
         if (fn === undefined) throw new UnknownTaskError(call.task, [...this.#tasks.keys()]);
         await fn.call(def.tasks, call.arg, this.#ctx);
       }
     } catch (err) {
       this.#out.push(Kind.Fail, 0, serializeError(err), phase);
-      this.#ch.sendAndFlush(this.#takeOut(), () => this.#ch.exit(1));
+      this.#ch.send(this.#takeOut(), undefined, () => this.#ch.exit(1));
       return;
     }
     this.#ready = true;
@@ -197,7 +203,8 @@ export class WorkerRuntime {
 
   #ok(id: number, value: unknown): void {
     if (value instanceof Transfer) {
-      for (const t of value.transferList) this.#transfers.push(t);
+      const problem = this.#addTransfers(value.transferList);
+      if (problem !== undefined) return this.#fail(id, new DataCloneError(`the result of a task: its transfer list holds ${problem}`));
       value = value.value;
     }
     this.#out.push(Kind.Ok, id, value, 0);
@@ -211,13 +218,23 @@ export class WorkerRuntime {
     this.#scheduleFlush();
   }
 
-  #pushMessage(value: unknown): void {
+  #pushMessage(value: unknown): Error | undefined {
     if (value instanceof Transfer) {
-      for (const t of value.transferList) this.#transfers.push(t);
+      const problem = this.#addTransfers(value.transferList);
+      if (problem !== undefined) return new DataCloneError(`a message from ctx.put(): its transfer list holds ${problem}`);
       value = value.value;
     }
     this.#out.push(Kind.Msg, 0, value, 0);
     this.#scheduleFlush();
+    return undefined;
+  }
+
+  #addTransfers(list: readonly TransferListItem[]): string | undefined {
+    // Processes copy: a transfer list means nothing there.
+    if (this.#boot?.runtime === 'process') return undefined;
+    const problem = transferProblem(list, (this.#transferSet ??= new Set()));
+    if (problem === undefined) for (const t of list) this.#transfers.push(t);
+    return problem;
   }
 
   #idleCheck(): void {
@@ -261,33 +278,38 @@ export class WorkerRuntime {
     const batch = this.#takeOut();
     const transfers = this.#transfers;
     this.#transfers = [];
+    this.#transferSet = undefined;
+    const outbox = this.#outbox;
+    const puts = outbox?.take() ?? [];
     try {
-      this.#ch.send(batch, transfers);
+      this.#ch.send(batch, transfers, puts.length > 0 ? () => outbox?.settle(puts) : undefined);
     } catch {
-      this.#sendEach(batch);
+      this.#sendEach(batch, puts);
     }
-    this.#outbox?.flushed();
   }
 
   /** A batch failed to clone: send record by record, turning each failing one into an error. */
-  #sendEach(batch: Batch): void {
-    let messages = 0;
+  #sendEach(batch: Batch, puts: readonly PendingPut[]): void {
+    const sent: PendingPut[] = [];
+    let message = 0;
     for (let i = 0; i < batch.length; i += STRIDE) {
       const record = batch.slice(i, i + STRIDE);
-      if (record[0] === Kind.Msg) messages++;
+      const kind = record[0] as Kind;
+      const put = kind === Kind.Msg ? puts[message++] : undefined;
       try {
         this.#ch.send(record);
+        if (put !== undefined) sent.push(put);
       } catch (err) {
-        const kind = record[0] as Kind;
         if (kind === Kind.Ok) {
           this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError(`the result of a task`, err)), 0]);
-        } else if (kind === Kind.Msg) {
-          this.#outbox?.failed(messages - 1, new DataCloneError('a message from ctx.put()', err));
+        } else if (put !== undefined) {
+          this.#outbox?.fail(put, new DataCloneError('a message from ctx.put()', err));
         } else {
           this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError('an error thrown by a task', err)), 0]);
         }
       }
     }
+    this.#outbox?.settle(sent);
   }
 
   #checkHeap(): void {
@@ -307,14 +329,18 @@ export class WorkerRuntime {
   async #close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    // The signal first, so that an init or a subscription waiting on it can stop.
     this.#abort.abort(new Error('The worker is shutting down'));
+    await this.#launched;
     let error: unknown = null;
     try {
-      if (this.#ctx !== undefined) await this.#def?.close?.(this.#ctx);
+      if (this.#ready && this.#ctx !== undefined) await this.#def?.close?.(this.#ctx);
     } catch (err) {
       error = serializeError(err);
     }
-    if (this.#flushScheduled) this.#flush();
-    this.#ch.sendAndFlush([Kind.Closed, 0, error, 0], () => this.#ch.exit(0));
+    // Messages put so far (also by close itself) reach the parent before the worker goes.
+    await this.#outbox?.whenIdle();
+    this.#flush();
+    this.#ch.send([Kind.Closed, 0, error, 0], undefined, () => this.#ch.exit(0));
   }
 }
