@@ -97,6 +97,8 @@ export const DEFAULTS = {
 /** Options after validation and defaults. */
 export interface ResolvedOptions {
   readonly module: string;
+  /** Said in module errors when `worker` was a relative path. */
+  readonly moduleHint: string | undefined;
   readonly size: number;
   readonly runtime: RuntimeName;
   readonly concurrency: number;
@@ -130,6 +132,10 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   }
   return {
     module: moduleUrl(o.worker),
+    moduleHint:
+      typeof o.worker === 'string' && !o.worker.startsWith('file:') && !isAbsolute(o.worker)
+        ? `the relative path ${JSON.stringify(o.worker)} was resolved against the current directory, ${process.cwd()}; pass new URL('${o.worker}', import.meta.url) to resolve it against your module`
+        : undefined,
     size: integer(o, 'size', availableParallelism(), 1),
     runtime: oneOf(o, 'runtime', ['thread', 'process'], DEFAULTS.runtime),
     concurrency: integer(o, 'concurrency', DEFAULTS.concurrency, 1),

@@ -39,6 +39,27 @@ for (const runtime of RUNTIMES) {
       await p.close();
     });
 
+    test('a broken pool makes messages() iterators reject with the cause, and refuses put()', async (t) => {
+      const p = pool(t, { worker: 'load-error', size: 1, runtime });
+      await assert.rejects(
+        (async () => {
+          for await (const _ of p.messages());
+        })(),
+        { code: ErrorCodes.WORKER_MODULE, message: /failed to load: module exploded while loading/ },
+      );
+      await assert.rejects(p.put('hello'), { code: ErrorCodes.WORKER_MODULE });
+    });
+
+    test('a relative worker path that does not exist says how it was resolved', async (t) => {
+      const p = pool(t, { worker: './no-such-worker.js', size: 1, runtime });
+      await assert.rejects(p.ready(), (err: Error & { code: string }) => {
+        assert.equal(err.code, ErrorCodes.WORKER_MODULE);
+        assert.match(err.message, /relative path "\.\/no-such-worker\.js" was resolved against the current directory/);
+        assert.match(err.message, /new URL\('\.\/no-such-worker\.js', import\.meta\.url\)/);
+        return true;
+      });
+    });
+
     test('a default export that is not defineWorker() is a WORKER_MODULE error naming the fix', async (t) => {
       const p = pool(t, { worker: 'not-defined', size: 1, runtime });
       await assert.rejects(p.run('ok'), { code: ErrorCodes.WORKER_MODULE, message: /export default defineWorker/ });

@@ -10,12 +10,12 @@ export function fixture(name: string): URL {
   return new URL(`./fixtures/${name}.js`, import.meta.url);
 }
 
-/** A pool that is destroyed when the test ends, whatever happened. */
+/** A pool that is destroyed when the test ends, whatever happened. `worker`: a fixture name, a URL, or a './' path. */
 export function pool<W extends AnyWorkerDefinition = WorkerDefinition>(
   t: TestContext,
   options: Omit<PoolOptions, 'worker'> & { worker: string | URL },
 ): Pool<W> {
-  const p = new Pool<W>({ ...options, worker: typeof options.worker === 'string' ? fixture(options.worker) : options.worker });
+  const p = new Pool<W>({ ...options, worker: typeof options.worker === 'string' && !options.worker.startsWith('./') ? fixture(options.worker) : options.worker });
   t.after(() => p.destroy());
   return p;
 }

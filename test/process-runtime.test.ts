@@ -40,3 +40,9 @@ test('process workers exit by themselves when the parent is SIGKILLed (no orphan
   await once(parent, 'exit');
   await until(() => pids.every((pid) => !processAlive(pid)), 10_000, 'orphaned workers to exit');
 });
+
+test('a TypeScript worker runs from source through a loader (execArgv --import tsx)', async (t) => {
+  const source = new URL('../../test/fixtures/typescript-source.ts', import.meta.url);
+  const p = pool<typeof import('./fixtures/typescript-source.js').default>(t, { worker: source, size: 1, runtime: 'process', execArgv: ['--import', 'tsx'] });
+  assert.equal(await p.run('describe', 5), '5 ms');
+});

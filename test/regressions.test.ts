@@ -162,5 +162,19 @@ for (const runtime of RUNTIMES) {
       await assert.rejects(p.run('crashOnce', join(dir, 'm'), { retries: 2, transfer: [buf] }), { code: ErrorCodes.WORKER_CRASHED });
       assert.equal(typeof (await p.run('pid')), 'number');
     });
+
+    test('close() after a consumer broke out of messages() does not wait for it to read again', async (t) => {
+      const p = pool(t, { worker: 'endless', size: 2, runtime, messageHighWaterMark: 8 });
+      await p.put('start', { worker: 0 });
+      await p.put('start', { worker: 1 });
+      let read = 0;
+      for await (const _ of p.messages()) if (++read === 10) break;
+      await until(() => p.stats().messages >= 16, 10_000, 'both workers to fill their budget');
+      await p.close();
+      assert.deepEqual(
+        p.stats().workers.map((w) => w.state),
+        ['exited', 'exited'],
+      );
+    });
   });
 }

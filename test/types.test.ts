@@ -23,6 +23,15 @@ const worker = defineWorker({
 });
 type W = typeof worker;
 
+defineWorker({
+  tasks: {
+    untyped(x) {
+      // @ts-expect-error an unannotated argument is `never`, not a silent `any`: annotate it
+      return x.foo;
+    },
+  },
+});
+
 declare const pool: Pool<W>;
 declare const untyped: Pool;
 

@@ -13,7 +13,7 @@ const EXIT_USAGE = 2;
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('loopfleet')
-  .description('A pool of Node.js workers, each running its own event loop. Demo commands:')
+  .description('loopfleet: a pool of Node.js workers, each running its own event loop.')
   .version(version)
   .showHelpAfterError('(add --help for usage)')
   // Throw instead of exiting, so that usage errors exit with EXIT_USAGE; subcommands inherit it.

@@ -8,7 +8,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { StickyCall } from '../protocol.js';
 import type { ExitReport, Runtime } from '../transport/types.js';
 import { Deque } from '../deque.js';
-import type { CreditSink } from './inbox.js';
+import { MessageCredits } from './credits.js';
 import { Scheduler, type Slot } from './scheduler.js';
 import type { Task } from './task.js';
 import { WorkerHandle, type HandleHost, type HandleState } from './worker-handle.js';
@@ -26,6 +26,8 @@ export interface FleetEvents {
   ready(h: WorkerHandle): void;
   exit(event: WorkerExitEvent): void;
   message(h: WorkerHandle, value: unknown): void;
+  /** No slot can run work any more. */
+  broken(error: Error): void;
   afterPump(): void;
 }
 
@@ -33,15 +35,14 @@ export interface SlotCounters extends Slot {
   completed: number;
   failed: number;
   restarts: number;
-  /** Messages from this slot's workers (any instance) waiting in the inbox. */
-  buffered: number;
 }
 
-export class Fleet implements HandleHost, CreditSink {
+export class Fleet implements HandleHost {
   readonly slots: SlotCounters[] = [];
   readonly retiring = new Set<WorkerHandle>();
   readonly scheduler: Scheduler;
   readonly sticky: StickyCall[] = [];
+  readonly credits: MessageCredits;
   /** Task names the worker module registers, known once a worker is ready. */
   taskNames: ReadonlySet<string> | undefined;
   hasOnMessage = true;
@@ -67,6 +68,7 @@ export class Fleet implements HandleHost, CreditSink {
       () => this.#afterPump(),
       (h) => this.retire(h),
     );
+    this.credits = new MessageCredits(this.live, options.messageHighWaterMark, options.size);
     for (let i = 0; i < options.size; i++) {
       const slot: SlotCounters = {
         index: i,
@@ -77,7 +79,6 @@ export class Fleet implements HandleHost, CreditSink {
         completed: 0,
         failed: 0,
         restarts: 0,
-        buffered: 0,
       };
       this.slots.push(slot);
     }
@@ -93,11 +94,9 @@ export class Fleet implements HandleHost, CreditSink {
 
   #spawn(slot: SlotCounters): WorkerHandle {
     const o = this.#options;
-    // A slot's messages in the inbox and the credits its other live workers hold count against
-    // the slot's high-water mark: a replacement must not bring a fresh set on top.
-    let held = 0;
-    for (const other of this.live) if (other.slot === slot.index) held += other.held;
-    const credits = Math.max(0, o.messageHighWaterMark - slot.buffered - held);
+    // The slot's messages in the inbox and the credits its other workers hold count against its
+    // high-water mark: a replacement does not bring a fresh set on top.
+    const credits = this.credits.initial(slot.index);
     const h = new WorkerHandle(
       slot.index,
       this.#runtime,
@@ -121,27 +120,9 @@ export class Fleet implements HandleHost, CreditSink {
     return h;
   }
 
-  buffered(from: WorkerHandle): void {
-    (this.slots[from.slot] as SlotCounters).buffered++;
-  }
 
-  /**
-   * A consumed message frees one unit of its slot's budget: back to the worker that put it, or,
-   * if that one is gone, to the slot's oldest live worker. A retiring worker may be waiting for
-   * credit to finish closing; what it holds at exit passes on to the slot's current worker.
-   */
-  consumed(from: WorkerHandle, wasBuffered: boolean): void {
-    const slot = this.slots[from.slot] as SlotCounters;
-    if (wasBuffered) slot.buffered--;
-    if (from.alive) return this.#grant(from, 1);
-    const oldest = this.live.find((h) => h.slot === from.slot);
-    if (oldest !== undefined) this.#grant(oldest, 1);
-  }
-
-  #grant(h: WorkerHandle, n: number): void {
-    if (n <= 0 || !h.alive) return;
-    h.held += n;
-    h.credit(n);
+  released(slot: number): void {
+    this.credits.released(slot);
   }
 
   dropSticky(task: Task): void {
@@ -169,7 +150,7 @@ export class Fleet implements HandleHost, CreditSink {
   }
 
   handleMessage(h: WorkerHandle, value: unknown): void {
-    h.held--;
+    this.credits.received(h);
     this.#events.message(h, value);
   }
 
@@ -208,13 +189,7 @@ export class Fleet implements HandleHost, CreditSink {
         else this.#respawn(slot);
       }
     }
-    // The credits a retired worker still held pass to its slot's oldest live worker. (A crashed
-    // current worker's replacement was given the slot's free budget when it was spawned.)
-    if (!current) {
-      const heir = this.live.find((x) => x.slot === h.slot);
-      if (heir !== undefined) this.#grant(heir, h.held);
-    }
-    h.held = 0;
+    this.credits.released(h.slot);
     this.#events.exit({ workerId: h.slot, exitCode: report.exitCode, signal: report.signal, error });
     this.scheduler.schedule();
   }
@@ -255,7 +230,8 @@ export class Fleet implements HandleHost, CreditSink {
     const failure = h.failure;
     if (failure?.phase === 'load') {
       const e = failure.error as Error & { detail?: string; module?: string };
-      return new WorkerModuleError(e.module ?? this.#options.module, e.detail ?? e.message, e.cause);
+      const hint = this.#options.moduleHint;
+      return new WorkerModuleError(e.module ?? this.#options.module, `${e.detail ?? e.message}${hint !== undefined ? ` (${hint})` : ''}`, e.cause);
     }
     if (failure !== undefined) return new WorkerInitError(h.slot, failure.phase, failure.error);
     const cause = h.fatal ?? report.error ?? new Error(`exited with ${report.signal !== null ? `signal ${report.signal}` : `code ${String(report.exitCode)}`} before it was ready`);
@@ -270,6 +246,7 @@ export class Fleet implements HandleHost, CreditSink {
     if (this.slots.every((s) => s.handle === undefined)) {
       this.broken = error;
       for (const task of this.scheduler.takeQueued()) task.reject(error);
+      this.#events.broken(error);
     }
   }
 

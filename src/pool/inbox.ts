@@ -16,6 +16,7 @@ interface Entry {
 interface Waiter {
   readonly owner: object;
   readonly settle: (result: IteratorResult<unknown>) => void;
+  readonly fail: (error: Error) => void;
 }
 
 /** How the inbox hands credits back; the fleet routes them to the right worker instance. */
@@ -31,6 +32,7 @@ export class Inbox {
   readonly #waiters = new Deque<Waiter>();
   #iterators = 0;
   #ended = false;
+  #error: Error | undefined;
   readonly #listeners: () => number;
   readonly #emit: (value: unknown, from: WorkerHandle) => void;
   readonly #credits: CreditSink;
@@ -74,6 +76,13 @@ export class Inbox {
     });
   }
 
+  /** No worker can run: iterators reject with `error` once the buffer is empty. */
+  fail(error: Error): void {
+    this.#error = error;
+    this.#ended = true;
+    for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) w.fail(error);
+  }
+
   /** No more messages will arrive; iterators end once the buffer is empty. */
   end(): void {
     this.#ended = true;
@@ -105,9 +114,17 @@ export class Inbox {
           this.#credits.consumed(entry.from, true);
           return Promise.resolve({ value: entry.value as T, done: false });
         }
+        if (this.#error !== undefined) return Promise.reject(this.#error);
         if (this.#ended) return Promise.resolve(close());
-        return new Promise<IteratorResult<T>>((resolve) => {
-          this.#waiters.push({ owner, settle: (result) => resolve(result.done === true ? close() : (result as IteratorResult<T>)) });
+        return new Promise<IteratorResult<T>>((resolve, reject) => {
+          this.#waiters.push({
+            owner,
+            settle: (result) => resolve(result.done === true ? close() : (result as IteratorResult<T>)),
+            fail: (error) => {
+              close();
+              reject(error);
+            },
+          });
         });
       },
       return: () => Promise.resolve(close()),

@@ -104,12 +104,16 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
         this.#checkClosed();
       },
       message: (h, value) => this.#inbox.push(value, h),
+      // Only a closing pool ends its message iterators quietly; a broken one says why.
+      broken: (error) => {
+        if (!this.#fleet.closing) this.#inbox.fail(error);
+      },
       afterPump: () => this.#afterPump(),
     });
     this.#inbox = new Inbox(
       () => this.listenerCount('message'),
       (value, from) => this.emit('message', value as MessageOut<W>, from.slot),
-      this.#fleet,
+      this.#fleet.credits,
     );
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'message') this.#inbox.listenerAdded();

@@ -29,7 +29,8 @@ export type MessageOut<W> =
     : unknown;
 
 export type TaskName<W> = keyof TasksOf<W> & string;
-export type TaskArg<W, K extends TaskName<W>> = Parameters<TasksOf<W>[K]>[0];
+/** A task's argument type; `unknown` for a pool whose worker type is not given. */
+export type TaskArg<W, K extends TaskName<W>> = string extends keyof TasksOf<W> ? unknown : Parameters<TasksOf<W>[K]>[0];
 export type TaskResult<W, K extends TaskName<W>> = Awaited<ReturnType<TasksOf<W>[K]>>;
 
 export interface RunOptions {

@@ -19,6 +19,8 @@ export interface HandleHost {
   handleMessage(h: WorkerHandle, value: unknown): void;
   handleRecycle(h: WorkerHandle): void;
   handleExit(h: WorkerHandle, report: ExitReport, previous: HandleState): void;
+  /** This worker's message credits are free for the rest of its slot (it is closing). */
+  released(slot: number): void;
   /** A copy of a sticky broadcast failed in its worker: replaying the call would fail too. */
   dropSticky(task: Task): void;
   schedulePump(): void;
@@ -135,10 +137,16 @@ export class WorkerHandle {
     });
   }
 
+  /**
+   * Asks the worker to shut down. It also gets unlimited message credit: a worker flushes what it
+   * put before it exits, and must not wait for a consumer that stopped reading.
+   */
   close(): void {
     this.state = 'closing';
+    this.#out.push(Kind.Credit, Infinity, 0, 0);
     this.#out.push(Kind.Close, 0, 0, 0);
     this.flush();
+    this.#host.released(this.slot);
   }
 
   get hasOutput(): boolean {

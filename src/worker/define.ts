@@ -23,10 +23,15 @@ export interface WorkerContext<Out = unknown> {
   put(value: Out): Promise<void>;
 }
 
-// Why `any`: task arguments are checked at the call site in the parent, where `Pool<typeof worker>`
-// reads each task's declared parameter type; here any parameter type must be accepted.
+/**
+ * A task: `(arg, ctx) => result`. Why `arg: never`: any parameter type must be accepted here
+ * (it is checked at the call site, where `Pool<typeof worker>` reads each task's declared
+ * parameter type), and an unannotated parameter must not silently become `any`: as `never`, it
+ * makes the compiler ask for an annotation. `ctx` may stay unannotated; annotate it as
+ * `WorkerContext<T>` to type what `ctx.put` sends (and so `pool.messages()`).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TaskFunction = (arg: any, ctx: WorkerContext<any>) => unknown;
+export type TaskFunction = (arg: never, ctx: WorkerContext<any>) => unknown;
 
 export type TaskMap = Record<string, TaskFunction>;
 

@@ -40,6 +40,7 @@ export class WorkerRuntime {
   #flushScheduled = false;
   #transferSet: Set<unknown> | undefined;
   #launched: Promise<void> = Promise.resolve();
+  #earlyCredit = 0;
   /** True while a batch is being decoded: its results leave together at the end. */
   #receiving = false;
   readonly #flushBound = (): void => this.#flush();
@@ -71,7 +72,9 @@ export class WorkerRuntime {
           }
           break;
         case Kind.Credit:
-          this.#outbox?.credit(batch[i + 1] as number);
+          // Credit can arrive before the module has loaded (a close while starting): keep it.
+          if (this.#outbox === undefined) this.#earlyCredit += batch[i + 1] as number;
+          else this.#outbox.credit(batch[i + 1] as number);
           break;
         case Kind.Close:
           void this.#close();
@@ -103,7 +106,7 @@ export class WorkerRuntime {
       try {
         mod = (await import(boot.module)) as { default?: unknown };
       } catch (err) {
-        throw new WorkerModuleError(boot.module, 'failed to load', err);
+        throw new WorkerModuleError(boot.module, `failed to load: ${err instanceof Error ? err.message : String(err)}`, err);
       }
       const def = mod.default;
       if (!isWorkerDefinition(def)) {
@@ -114,7 +117,7 @@ export class WorkerRuntime {
       }
       this.#def = def;
       for (const [name, fn] of Object.entries(def.tasks ?? {})) this.#tasks.set(name, fn);
-      this.#outbox = new MessageOutbox(boot.messageCredits, (value) => this.#pushMessage(value));
+      this.#outbox = new MessageOutbox(boot.messageCredits + this.#earlyCredit, (value) => this.#pushMessage(value));
       this.#ctx = Object.freeze({
         id: boot.id,
         workerData: boot.workerData,
@@ -132,7 +135,7 @@ export class WorkerRuntime {
         if (this.#closing) return;
         const fn = this.#tasks.get(call.task);
         if (fn === undefined) throw new UnknownTaskError(call.task, [...this.#tasks.keys()]);
-        await fn.call(def.tasks, call.arg, this.#ctx);
+        await fn.call(def.tasks, call.arg as never, this.#ctx);
       }
     } catch (err) {
       this.#out.push(Kind.Fail, 0, serializeError(err), phase);
@@ -163,7 +166,7 @@ export class WorkerRuntime {
     }
     let result: unknown;
     try {
-      result = fn.call(self, arg, this.#ctx as WorkerContext);
+      result = fn.call(self, arg as never, this.#ctx as WorkerContext);
     } catch (err) {
       return this.#fail(id, err);
     }
