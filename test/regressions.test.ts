@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ErrorCodes } from 'loopfleet';
-import { events, later, pool, RUNTIMES, take, until } from './helpers.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { events, fixture, later, pool, RUNTIMES, take, until } from './helpers.js';
+
+const run = promisify(execFile);
 
 type Transfer = typeof import('./fixtures/transfer.js').default;
 type Messages = typeof import('./fixtures/messages.js').default;
@@ -155,11 +159,13 @@ for (const runtime of RUNTIMES) {
       assert.ok(id === 0 || id === 1, `workerId ${id}`);
     });
 
-    test('a task whose buffers were transferred to a crashed worker is not retried', async (t) => {
+    test('a task whose buffers were transferred to a crashed worker is not retried (threads); processes copy, so they retry', async (t) => {
       const dir = mkdtempSync(join(tmpdir(), 'loopfleet-'));
       const p = pool<Crash>(t, { worker: 'crash', size: 1, runtime });
       const buf = new ArrayBuffer(16);
-      await assert.rejects(p.run('crashOnce', join(dir, 'm'), { retries: 2, transfer: [buf] }), { code: ErrorCodes.WORKER_CRASHED });
+      const call = p.run('crashOnce', join(dir, 'm'), { retries: 2, transfer: [buf] });
+      if (runtime === 'thread') await assert.rejects(call, { code: ErrorCodes.WORKER_CRASHED });
+      else assert.equal(typeof (await call), 'number');
       assert.equal(typeof (await p.run('pid')), 'number');
     });
 
@@ -175,6 +181,140 @@ for (const runtime of RUNTIMES) {
         p.stats().workers.map((w) => w.state),
         ['exited', 'exited'],
       );
+    });
+
+    test('credits given back while a replacement is still loading its module are not lost', async (t) => {
+      const p = pool<Messages>(t, { worker: 'messages', size: 1, runtime, messageHighWaterMark: 4 });
+      const it = p.messages();
+      await p.ready();
+      const exited = events(p, 'workerExit', 1);
+      await assert.rejects(p.run('putThenExit', 4), { code: ErrorCodes.WORKER_CRASHED });
+      await exited;
+      for (let i = 0; i < 4; i++) assert.equal((await it.next()).done, false); // consumed while the replacement starts
+      const produced = p.run('produce', 3);
+      for (let i = 0; i < 3; i++) assert.equal((await it.next()).done, false);
+      assert.equal(await produced, 3);
+    });
+
+    test('destroy() and close({ rejectQueued }) handle hundreds of thousands of queued targeted tasks', async (t) => {
+      const p = pool<Basic>(t, { worker: 'basic', size: 1, runtime });
+      const calls = Array.from({ length: 150_000 }, (_, i) => later(p.run('add', { a: i, b: 0 }, { worker: 0 })));
+      await p.destroy();
+      const settled = await Promise.allSettled(calls);
+      assert.ok(settled.every((r) => r.status === 'fulfilled' || (r.reason as { code?: string }).code === ErrorCodes.POOL_DESTROYED));
+      const q = pool<Basic>(t, { worker: 'basic', size: 1, runtime });
+      const more = Array.from({ length: 150_000 }, (_, i) => later(q.run('add', { a: i, b: 0 }, { worker: 0 })));
+      await q.close({ rejectQueued: true });
+      assert.ok((await Promise.allSettled(more)).some((r) => r.status === 'rejected'));
+    });
+
+    test('a worker recycled while subscribed keeps to the message budget while it closes', async (t) => {
+      const p = pool(t, { worker: 'endless', size: 1, runtime, messageHighWaterMark: 4, maxTasksPerWorker: 2 });
+      const it = p.messages(); // a reader that is slow right now
+      await p.put('start');
+      await until(() => p.stats().messages === 4, 10_000, 'the budget to fill');
+      await p.run('ok'); // second task: the worker retires and runs its (slow) close
+      await until(() => p.stats().workers[0]?.restarts === 1, 10_000, 'the recycle');
+      for (let i = 0; i < 20; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        assert.ok(p.stats().messages <= 4, `buffered ${p.stats().messages}`);
+      }
+      await it.return?.();
+    });
+
+    test('a throwing message listener does not wedge its worker', async () => {
+      const { stdout } = await run(process.execPath, [fixture('throwing-listener-parent').pathname, runtime]);
+      assert.deepEqual(JSON.parse(stdout), { uncaught: ['listener bug'], produced: 2, running: 0 });
+    });
+
+    test('a sticky copy queued behind an unrelated crashing task is still replayed', async (t) => {
+      const p = pool<Stateful>(t, { worker: 'stateful', size: 1, runtime, prefetch: 4 });
+      await p.ready();
+      const crash = later(p.run('exitAfter', 50));
+      await new Promise((resolve) => setImmediate(resolve));
+      await assert.rejects(p.broadcast('apply', 'config-v1', { sticky: true }), { code: ErrorCodes.WORKER_CRASHED });
+      await assert.rejects(crash, { code: ErrorCodes.WORKER_CRASHED });
+      assert.deepEqual(await p.run('applied'), ['config-v1']);
+      assert.equal(await p.run('id'), 0, 'the replacement keeps its slot index');
+    });
+
+    test('ready() rejects once the pool is closed or destroyed', async (t) => {
+      const p = pool<Basic>(t, { worker: 'basic', size: 1, runtime });
+      await p.ready();
+      await p.close();
+      await assert.rejects(p.ready(), { code: ErrorCodes.POOL_CLOSED });
+      const q = pool(t, { worker: 'signal-init', size: 2, runtime });
+      const waiting = later(q.ready());
+      await q.close();
+      await assert.rejects(waiting, { code: ErrorCodes.POOL_CLOSED });
+      await q.destroy();
+      await assert.rejects(q.ready(), { code: ErrorCodes.POOL_DESTROYED });
+    });
+
+    test('a ctx.put sent record by record (after a clone failure) has left the worker when it resolves', async (t) => {
+      const p = pool<Messages>(t, { worker: 'messages', size: 1, runtime });
+      const got = take(p.messages(), 1);
+      const call = p.run('badResultAndBigPut', 4 * 1024 * 1024);
+      assert.equal((await got)[0]?.echo?.toString().length, 4 * 1024 * 1024);
+      await assert.rejects(call, (err: Error & { code: string }) => err.code === ErrorCodes.DATA_CLONE || err.code === ErrorCodes.WORKER_CRASHED);
+    });
+
+    test('listeners added while an iterator holds buffered messages hear them when it returns', async (t) => {
+      const p = pool<Messages>(t, { worker: 'messages', size: 1, runtime, messageHighWaterMark: 8 });
+      const it = p.messages();
+      assert.equal(await p.run('produce', 3), 3);
+      const heard: unknown[] = [];
+      p.on('message', (m) => heard.push(m.seq));
+      await it.return?.();
+      assert.deepEqual(heard, [0, 1, 2]);
+      assert.equal(p.stats().messages, 0);
+    });
+
+    test('a once-listener takes one buffered message; the rest stay for later consumers', async (t) => {
+      const p = pool<Messages>(t, { worker: 'messages', size: 1, runtime, messageHighWaterMark: 8 });
+      assert.equal(await p.run('produce', 3), 3);
+      const first = events<[{ seq?: number }, number]>(p, 'message', 1);
+      assert.equal((await first)[0]?.[0].seq, 0);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(p.stats().messages, 2);
+      assert.deepEqual(
+        (await take(p.messages(), 2)).map((m) => m.seq),
+        [1, 2],
+      );
+    });
+
+    test('several messages() iterators share the stream: each message goes to exactly one', async (t) => {
+      const p = pool<Messages>(t, { worker: 'messages', size: 2, runtime });
+      const a = p.messages();
+      const b = p.messages();
+      const producing = Promise.all([p.run('produce', 50, { worker: 0 }), p.run('produce', 50, { worker: 1 })]);
+      const [fromA, fromB] = await Promise.all([take(a, 50), take(b, 50)]);
+      await producing;
+      const all = [...fromA, ...fromB].map((m) => `${m.worker}:${m.seq}`);
+      assert.equal(new Set(all).size, 100);
+    });
+
+    test('put() waits for room in a full queue, and stats count recycled workers immediately', async (t) => {
+      const p = pool<Messages>(t, { worker: 'messages', size: 1, runtime, maxQueue: 1, prefetch: 0, maxTasksPerWorker: 3 });
+      await p.ready();
+      const got = take(p.messages(), 5);
+      const puts = [1, 2, 3, 4, 5].map((n) => p.put({ echo: n }));
+      assert.equal(p.stats().queued, 5);
+      await Promise.all(puts);
+      assert.deepEqual(
+        (await got).map((m) => m.echo),
+        [1, 2, 3, 4, 5],
+      );
+      await p.onIdle();
+      assert.equal(p.stats().completed, 5);
+    });
+
+    test('transfer lists must hold transferable objects, in both runtimes', async (t) => {
+      const p = pool<Transfer>(t, { worker: 'transfer', size: 1, runtime });
+      await assert.rejects(p.run('byteLength', new ArrayBuffer(1), { transfer: [42 as unknown as ArrayBuffer] }), {
+        code: ErrorCodes.INVALID_ARG_TYPE,
+        message: /`transfer` to list ArrayBuffers or MessagePorts, got 42/,
+      });
     });
   });
 }

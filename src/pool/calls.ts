@@ -35,7 +35,14 @@ export function parseCallOptions(options: RunOptions | PutOptions, method: strin
   if (worker !== undefined && (typeof worker !== 'number' || !Number.isInteger(worker) || worker < 0 || worker >= size)) {
     throw new WorkerIndexError(worker, size);
   }
-  if (transfer !== undefined && !Array.isArray(transfer)) throw new InvalidArgTypeError(`Expected \`transfer\` to be an array, got ${describe(transfer)}`);
+  if (transfer !== undefined) {
+    if (!Array.isArray(transfer)) throw new InvalidArgTypeError(`Expected \`transfer\` to be an array, got ${describe(transfer)}`);
+    for (const item of transfer as unknown[]) {
+      if (item === null || typeof item !== 'object') {
+        throw new InvalidArgTypeError(`Expected \`transfer\` to list ArrayBuffers or MessagePorts, got ${describe(item)} in it`);
+      }
+    }
+  }
   if (retries !== undefined && (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0)) {
     throw new InvalidArgValueError(`Expected \`retries\` to be an integer >= 0, got ${describe(retries)}`);
   }

@@ -5,9 +5,9 @@
  * worker that put the message, or, when that worker is gone or closing, to the slot's oldest
  * live worker (a retiring worker may be waiting for credit to finish).
  *
- * A closing worker is given unlimited credit instead (see WorkerHandle.close): shutting down must
- * not wait for a consumer that may have stopped reading. What it puts then is buffered for
- * `messages()` to drain, and its units return to the budget only as they are consumed.
+ * When the pool closes, its closing workers get unlimited credit instead (see WorkerHandle.close):
+ * shutting down must not wait for a consumer that may have stopped reading. What they put then
+ * is buffered for `messages()` to drain, and their units return to the budget as it is consumed.
  */
 import type { CreditSink } from './inbox.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -49,7 +49,7 @@ export class MessageCredits implements CreditSink {
 
   #free(slot: number): number {
     let held = 0;
-    for (const h of this.#live) if (h.slot === slot && h.state !== 'closing' && h.state !== 'exited') held += Math.max(0, h.held);
+    for (const h of this.#live) if (h.slot === slot && !h.unlimited && h.state !== 'exited') held += Math.max(0, h.held);
     return this.#highWaterMark - (this.#buffered[slot] ?? 0) - held;
   }
 
@@ -64,5 +64,5 @@ export class MessageCredits implements CreditSink {
 }
 
 function accepts(h: WorkerHandle): boolean {
-  return h.state !== 'closing' && h.state !== 'exited';
+  return !h.unlimited && h.state !== 'exited';
 }

@@ -35,6 +35,8 @@ export interface SlotCounters extends Slot {
   completed: number;
   failed: number;
   restarts: number;
+  /** A worker of this slot has been ready at least once. */
+  started: boolean;
 }
 
 export class Fleet implements HandleHost {
@@ -79,6 +81,7 @@ export class Fleet implements HandleHost {
         completed: 0,
         failed: 0,
         restarts: 0,
+        started: false,
       };
       this.slots.push(slot);
     }
@@ -144,6 +147,7 @@ export class Fleet implements HandleHost {
   handleReady(h: WorkerHandle): void {
     const slot = this.slots[h.slot] as SlotCounters;
     slot.startFailures = 0;
+    slot.started = true;
     if (h.taskNames !== undefined) this.taskNames = new Set(h.taskNames);
     this.hasOnMessage = h.hasOnMessage;
     this.#events.ready(h);
@@ -207,9 +211,12 @@ export class Fleet implements HandleHost {
   #settle(h: WorkerHandle, error: Error, retry: boolean): void {
     const requeue: Task[] = [];
     for (const task of h.tasks.values()) {
-      if (task.sticky !== undefined && retry) this.dropSticky(task);
-      // A transferred argument went with the dead worker: it cannot be sent again.
-      if (retry && task.retries > 0 && task.bound === undefined && (task.transfer === undefined || task.transfer.length === 0)) {
+      // Only when the copy was alone on its worker can it be blamed; behind or beside other
+      // tasks it keeps its record (a replay that fails then counts as a failed start).
+      if (task.sticky !== undefined && retry && h.tasks.size === 1) this.dropSticky(task);
+      // A transferred argument went with the dead worker (threads): it cannot be sent again.
+      const moved = task.transfer !== undefined && task.transfer.length > 0 && this.#options.runtime === 'thread';
+      if (retry && task.retries > 0 && task.bound === undefined && !moved) {
         task.retries--;
         requeue.push(task);
       } else {
@@ -252,7 +259,7 @@ export class Fleet implements HandleHost {
 
   #afterPump(): void {
     for (const h of this.retiring) {
-      if (h.state === 'retiring' && h.load === 0 && h.bound.length === 0) h.close();
+      if (h.state === 'retiring' && h.load === 0 && h.bound.length === 0) h.close(this.closing);
     }
     this.#events.afterPump();
   }

@@ -11,6 +11,8 @@ import type { WorkerHandle } from './worker-handle.js';
 interface Entry {
   readonly value: unknown;
   readonly from: WorkerHandle;
+  /** Already emitted to 'message' listeners. */
+  heard: boolean;
 }
 
 interface Waiter {
@@ -48,7 +50,8 @@ export class Inbox {
   }
 
   push(value: unknown, from: WorkerHandle): void {
-    if (this.#listeners() > 0) this.#emit(value, from);
+    const heard = this.#listeners() > 0;
+    if (heard) this.#safeEmit(value, from);
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       this.#credits.consumed(from, false);
@@ -56,8 +59,31 @@ export class Inbox {
     } else if (this.#iterators === 0 && this.#listeners() > 0) {
       this.#credits.consumed(from, false);
     } else {
-      this.#buffer.push({ value, from });
+      this.#buffer.push({ value, from, heard });
       this.#credits.buffered(from);
+    }
+  }
+
+  /**
+   * A throwing listener must not abort the decoding of the batch its message came in (the rest
+   * of the batch holds results): its error is rethrown on its own, as an uncaught exception.
+   */
+  #safeEmit(value: unknown, from: WorkerHandle): void {
+    try {
+      this.#emit(value, from);
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  }
+
+  /** Listeners are the consumer now: give them what they have not heard, and free the credits. */
+  #handToListeners(): void {
+    while (this.#buffer.length > 0 && this.#listeners() > 0) {
+      const e = this.#buffer.shift() as Entry;
+      if (!e.heard) this.#safeEmit(e.value, e.from);
+      this.#credits.consumed(e.from, true);
     }
   }
 
@@ -68,11 +94,7 @@ export class Inbox {
   listenerAdded(): void {
     if (this.#iterators > 0 || this.#buffer.length === 0) return;
     process.nextTick(() => {
-      if (this.#iterators > 0) return;
-      for (let e = this.#buffer.shift(); e !== undefined; e = this.#buffer.shift()) {
-        this.#emit(e.value, e.from);
-        this.#credits.consumed(e.from, true);
-      }
+      if (this.#iterators === 0) this.#handToListeners();
     });
   }
 
@@ -99,10 +121,8 @@ export class Inbox {
         this.#iterators--;
         // A pending next() of this iterator must not swallow a later message.
         for (const w of this.#waiters.filterOut((x) => x.owner === owner)) w.settle({ value: undefined, done: true });
-        // The last iterator left while listeners remain: they have heard everything buffered.
-        if (this.#iterators === 0 && this.#listeners() > 0) {
-          for (let e = this.#buffer.shift(); e !== undefined; e = this.#buffer.shift()) this.#credits.consumed(e.from, true);
-        }
+        // The last iterator left while listeners remain: they become the consumer.
+        if (this.#iterators === 0) this.#handToListeners();
       }
       return { value: undefined, done: true };
     };

@@ -227,6 +227,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
 
   /** Resolves once every worker has started (or its slot has failed); rejects if none can start. */
   ready(): Promise<void> {
+    const refused = refusal(this.#fleet, this.#destroyed !== undefined);
+    if (refused !== undefined) return Promise.reject(refused);
     return new Promise((resolve, reject) => {
       this.#readyWaiters.push({ resolve, reject });
       this.#checkReady();
@@ -344,7 +346,10 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       if (this.#fleet.closing && this.#destroyed === undefined) {
         // Starting workers too: with nothing left to run they need not finish starting, and an
         // init waiting on ctx.signal sees it abort.
-        for (const h of this.#fleet.live) if (h.state === 'ready' || h.state === 'starting') h.close();
+        for (const h of this.#fleet.live) {
+          if (h.state === 'ready' || h.state === 'starting') h.close(true);
+          else if (h.state === 'closing') h.unlimitCredit(); // a retiring worker, closing already
+        }
       }
     }
   }
@@ -371,7 +376,12 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       for (const w of this.#readyWaiters.splice(0)) w.reject(fleet.broken);
       return;
     }
-    const started = fleet.slots.every((s) => s.handle === undefined || s.handle.state !== 'starting');
-    if (started) for (const w of this.#readyWaiters.splice(0)) w.resolve();
+    if (fleet.slots.every((s) => s.started || s.error !== undefined)) {
+      for (const w of this.#readyWaiters.splice(0)) w.resolve();
+    } else if (fleet.closing && !fleet.alive) {
+      // Closed before every worker started: they never will.
+      const err = this.#destroyed !== undefined ? new PoolDestroyedError() : new PoolClosedError();
+      for (const w of this.#readyWaiters.splice(0)) w.reject(err);
+    }
   }
 }

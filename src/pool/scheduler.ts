@@ -146,8 +146,9 @@ export class Scheduler {
 
   /** Removes and returns every queued task (shared, waiting and pinned) that matches. */
   takeQueued(match: (t: Task) => boolean = () => true): Task[] {
-    const out = [...this.queue.filterOut(match), ...this.waiting.filterOut(match)];
-    for (const slot of this.slots) out.push(...slot.pinned.filterOut(match));
+    // Concatenated without spreading into push(): queues can hold far more than an argument list.
+    let out = this.queue.filterOut(match).concat(this.waiting.filterOut(match));
+    for (const slot of this.slots) out = out.concat(slot.pinned.filterOut(match));
     return out;
   }
 

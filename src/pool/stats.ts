@@ -7,15 +7,24 @@ export function snapshot(fleet: Fleet, name: string, runtime: 'thread' | 'proces
   let failed = 0;
   const workers: WorkerStats[] = fleet.slots.map((slot) => {
     const h = slot.handle;
-    // A dead handle's counters were already added to the slot's when it exited.
-    const live = h !== undefined && h.alive;
+    // Dead workers' counters were added to the slot's when they exited; live ones (the current
+    // worker and any retiring one) are added here.
+    let done = slot.completed;
+    let failures = slot.failed;
+    let running = 0;
+    for (const x of fleet.live) {
+      if (x.slot !== slot.index) continue;
+      done += x.completed;
+      failures += x.failed;
+      running += x.load;
+    }
     const w: WorkerStats = Object.freeze({
       id: slot.index,
       state: h === undefined ? 'failed' : h.state,
       pid: h === undefined ? -1 : h.transport.pid,
-      running: live ? h.load : 0,
-      completed: slot.completed + (live ? h.completed : 0),
-      failed: slot.failed + (live ? h.failed : 0),
+      running,
+      completed: done,
+      failed: failures,
       restarts: slot.restarts,
     });
     completed += w.completed;

@@ -138,15 +138,31 @@ export class WorkerHandle {
   }
 
   /**
-   * Asks the worker to shut down. It also gets unlimited message credit: a worker flushes what it
-   * put before it exits, and must not wait for a consumer that stopped reading.
+   * Asks the worker to shut down. With `unlimited` (the pool is closing) it also gets unlimited
+   * message credit: a worker flushes what it put before it exits, and pool shutdown must not wait
+   * for a consumer that stopped reading. A worker recycled while the pool runs keeps to its
+   * slot's budget instead.
    */
-  close(): void {
+  close(unlimited: boolean): void {
     this.state = 'closing';
-    this.#out.push(Kind.Credit, Infinity, 0, 0);
     this.#out.push(Kind.Close, 0, 0, 0);
+    if (unlimited) this.unlimitCredit();
+    else this.flush();
+  }
+
+  #unlimited = false;
+
+  /** Unlimited message credit for a closing worker (see close). */
+  unlimitCredit(): void {
+    if (this.#unlimited || this.state === 'exited') return;
+    this.#unlimited = true;
+    this.#out.push(Kind.Credit, Infinity, 0, 0);
     this.flush();
     this.#host.released(this.slot);
+  }
+
+  get unlimited(): boolean {
+    return this.#unlimited;
   }
 
   get hasOutput(): boolean {

@@ -312,7 +312,8 @@ export class WorkerRuntime {
         }
       }
     }
-    this.#outbox?.settle(sent);
+    // The process runtime writes asynchronously: settle once an (empty) marker batch has left.
+    this.#ch.send([], undefined, () => this.#outbox?.settle(sent));
   }
 
   #checkHeap(): void {
