@@ -40,6 +40,9 @@ import type {
 
 function noop(): void {}
 
+/** Queue length at which `run` dispatches at once instead of at the next microtask checkpoint. */
+const EAGER_PUMP = 256;
+
 /** Starts the workers; turns Node's refusal of `execArgv` for threads into our option error. */
 function startFleet(o: ResolvedOptions, events: FleetEvents): Fleet {
   try {
@@ -315,6 +318,10 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       s.waiting.push(t);
     } else {
       s.queue.push(t);
+      // Pipelining: a long burst goes out in slices, so that workers start on the first slice
+      // while this thread still produces the rest. Only on reaching the mark: a queue that stays
+      // long because workers are full waits for the next regular pump.
+      if (s.queue.length === EAGER_PUMP) return s.pump();
     }
     s.schedule();
   }

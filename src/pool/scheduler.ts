@@ -31,6 +31,7 @@ export class Scheduler {
   readonly waiting = new Deque<Task>();
   #rr = 0;
   #scheduled = false;
+  #pumping = false;
   readonly #pumpBound = (): void => this.pump();
 
   constructor(
@@ -57,6 +58,17 @@ export class Scheduler {
   }
 
   pump(): void {
+    // A listener called from afterPump (a 'drain' handler) may submit enough to pump again.
+    if (this.#pumping) return this.schedule();
+    this.#pumping = true;
+    try {
+      this.#pump();
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #pump(): void {
     this.#scheduled = false;
     const slots = this.slots;
     const handles = this.handles;
