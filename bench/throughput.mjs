@@ -1,22 +1,30 @@
 #!/usr/bin/env node
-// Throughput of tiny tasks (add two numbers) through a pool of 2, against raw postMessage in the
-// same run. Usage: node bench/throughput.mjs [--tasks 200000] [--inflight 1000] [--runs 3] [--json]
-// Runs against the build (dist/), so `npm run build` first (npm run bench does).
+// Throughput of tiny tasks (add two numbers) through a pool of 2, against raw postMessage, in one
+// run. Every measurement runs in a fresh child process, scenarios alternating (A B C A B C ...),
+// so that no scenario inherits another's warmed-up heap or JIT. Every result is checked.
+//
+//   node bench/throughput.mjs [--tasks 200000] [--inflight 1000] [--runs 5] [--warmup 1] [--only name,...] [--json]
+//
+// Runs against the build (dist/): `npm run bench` builds first.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { Pool } from 'loopfleet';
 
 const { values } = parseArgs({
   options: {
     tasks: { type: 'string', default: '200000' },
     inflight: { type: 'string', default: '1000' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '5' },
+    only: { type: 'string' },
     json: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '1' },
+    child: { type: 'string' },
   },
 });
+const WARMUP = Number(values.warmup);
 const N = Number(values.tasks);
 const INFLIGHT = Number(values.inflight);
-const RUNS = Number(values.runs);
 
 /** Keeps `inflight` calls outstanding until n have completed; checks every result. */
 function drive(call, n, inflight) {
@@ -35,15 +43,23 @@ function drive(call, n, inflight) {
   });
 }
 
+/** Warm-up passes (JIT and heap reach their steady state), then the timed pass. */
+async function measure(call, inflight) {
+  for (let w = 0; w < WARMUP; w++) await drive(call, N, inflight);
+  const t0 = performance.now();
+  await drive(call, N, inflight);
+  return N / ((performance.now() - t0) / 1000);
+}
+
 async function loopfleet(runtime, inflight) {
+  const { Pool } = await import('loopfleet');
   const pool = new Pool({ worker: new URL('./add-worker.mjs', import.meta.url), size: 2, runtime });
   await pool.ready();
-  await drive((a, b) => pool.run('add', { a, b }), 20_000, inflight); // warm-up
-  const t0 = performance.now();
-  await drive((a, b) => pool.run('add', { a, b }), N, inflight);
-  const ms = performance.now() - t0;
-  await pool.close();
-  return ms;
+  try {
+    return await measure((a, b) => pool.run('add', { a, b }), inflight);
+  } finally {
+    await pool.close();
+  }
 }
 
 async function raw(inflight) {
@@ -63,34 +79,47 @@ async function raw(inflight) {
       pending.set(i, resolve);
       workers[i & 1].postMessage([i, a, b]);
     });
-  await drive(call, 20_000, inflight);
-  const t0 = performance.now();
-  await drive(call, N, inflight);
-  const ms = performance.now() - t0;
-  await Promise.all(workers.map((w) => w.terminate()));
-  return ms;
+  try {
+    return await measure(call, inflight);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
-const scenarios = [
-  ['raw postMessage (promise per task)', () => raw(INFLIGHT)],
-  ['loopfleet thread', () => loopfleet('thread', INFLIGHT)],
-  ['loopfleet process', () => loopfleet('process', INFLIGHT)],
-  ['loopfleet thread, all at once', () => loopfleet('thread', N)],
-];
-const results = [];
-for (const [name, run] of scenarios) {
-  const rates = [];
-  for (let r = 0; r < RUNS; r++) rates.push(N / ((await run()) / 1000));
-  rates.sort((a, b) => a - b);
-  results.push({ name, median: rates[Math.floor(rates.length / 2)], min: rates[0], max: rates[rates.length - 1] });
-}
-const floor = results[0].median;
-if (values.json) {
-  console.log(JSON.stringify({ tasks: N, inflight: INFLIGHT, runs: RUNS, results }, null, 2));
+const SCENARIOS = {
+  raw: ['raw postMessage, one message + promise per task', () => raw(INFLIGHT)],
+  thread: ['loopfleet thread', () => loopfleet('thread', INFLIGHT)],
+  process: ['loopfleet process', () => loopfleet('process', INFLIGHT)],
+  'thread-all': ['loopfleet thread, all tasks at once', () => loopfleet('thread', N)],
+};
+
+if (values.child !== undefined) {
+  const rate = await SCENARIOS[values.child][1]();
+  process.stdout.write(String(rate));
 } else {
-  console.log(`${N} tiny tasks, pool of 2, ${INFLIGHT} in flight, median of ${RUNS} runs (min-max)`);
-  for (const r of results) {
+  const names = values.only !== undefined ? values.only.split(',') : Object.keys(SCENARIOS);
+  for (const n of names) if (!(n in SCENARIOS)) throw new Error(`Unknown scenario ${n}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const rates = Object.fromEntries(names.map((n) => [n, []]));
+  const self = fileURLToPath(import.meta.url);
+  for (let r = 0; r < Number(values.runs); r++) {
+    for (const n of names) {
+      const out = execFileSync(process.execPath, [self, '--child', n, '--tasks', String(N), '--inflight', String(INFLIGHT), '--warmup', String(WARMUP)], { encoding: 'utf8' });
+      rates[n].push(Number(out));
+    }
+  }
+  const results = names.map((n) => {
+    const sorted = [...rates[n]].sort((a, b) => a - b);
+    return { scenario: n, name: SCENARIOS[n][0], median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1], runs: rates[n] };
+  });
+  const floor = results.find((r) => r.scenario === 'raw')?.median;
+  if (values.json) {
+    console.log(JSON.stringify({ node: process.version, tasks: N, inflight: INFLIGHT, runs: Number(values.runs), results }, null, 2));
+  } else {
+    console.log(`${N} tiny tasks, pool of 2, ${INFLIGHT} in flight; median of ${values.runs} fresh-process runs (min-max)`);
     const k = (x) => `${Math.round(x / 1000)}k`;
-    console.log(`${r.name.padEnd(36)} ${k(r.median).padStart(6)}/s  (${k(r.min)}-${k(r.max)})  ${(r.median / floor).toFixed(2)}x raw`);
+    for (const r of results) {
+      const ratio = floor !== undefined ? `  ${(r.median / floor).toFixed(2)}x raw` : '';
+      console.log(`${r.name.padEnd(50)} ${k(r.median).padStart(6)}/s  (${k(r.min)}-${k(r.max)})${ratio}`);
+    }
   }
 }
