@@ -45,6 +45,13 @@ export class Deque<T> {
     return this.#size === 0 ? undefined : this.#buf[this.#head];
   }
 
+  /** Visits the elements in order without removing them, until `visit` returns false. */
+  forEach(visit: (value: T) => boolean | void): void {
+    for (let i = 0; i < this.#size; i++) {
+      if (visit(this.#buf[(this.#head + i) & this.#mask] as T) === false) return;
+    }
+  }
+
   /** Removes every element for which `drop` returns true, keeping order. O(n). */
   filterOut(drop: (value: T) => boolean): T[] {
     const kept: T[] = [];

@@ -316,5 +316,37 @@ for (const runtime of RUNTIMES) {
         message: /`transfer` to list ArrayBuffers or MessagePorts, got 42/,
       });
     });
+
+    test('close() finishes a task blocked in ctx.put after the reader went away', async (t) => {
+      const p = pool<Messages>(t, { worker: 'messages', size: 1, runtime, messageHighWaterMark: 4 });
+      const producing = p.run('produce', 100);
+      let read = 0;
+      for await (const _ of p.messages()) if (++read === 3) break;
+      await until(() => p.stats().messages >= 4, 10_000, 'the budget to fill');
+      await p.close();
+      assert.equal(await producing, 100);
+    });
+
+    test('listeners hear buffered messages in arrival order when an iterator returns', async (t) => {
+      const p = pool<Messages>(t, { worker: 'messages', size: 1, runtime, messageHighWaterMark: 8 });
+      const it = p.messages(); // open, not reading
+      assert.equal(await p.run('produce', 2), 2); // 0, 1 buffered, unheard
+      const heard: number[] = [];
+      p.on('message', (m) => heard.push(m.seq ?? -1));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(await p.run('produce', 1), 1); // 0 again, from the same worker's counter reset
+      await it.return?.();
+      assert.deepEqual(heard, [0, 1, 0]);
+      assert.equal(p.stats().messages, 0);
+    });
+
+    test('a transferable result beside an uncloneable one in the same batch still arrives', async (t) => {
+      const p = pool<Transfer>(t, { worker: 'transfer', size: 1, runtime });
+      await p.ready();
+      const [port, bad] = await Promise.allSettled([p.run('port'), p.run('uncloneable')]);
+      // (Processes cannot carry a MessagePort at all; there only the uncloneable result matters.)
+      if (runtime === 'thread') assert.equal(port.status, 'fulfilled');
+      assert.equal(bad.status, 'rejected');
+    });
   });
 }

@@ -33,6 +33,8 @@ export class Inbox {
   readonly #buffer = new Deque<Entry>();
   readonly #waiters = new Deque<Waiter>();
   #iterators = 0;
+  /** Buffered messages no 'message' listener has heard yet (they arrived while none listened). */
+  #unheard = 0;
   #ended = false;
   #error: Error | undefined;
   readonly #listeners: () => number;
@@ -51,7 +53,11 @@ export class Inbox {
 
   push(value: unknown, from: WorkerHandle): void {
     const heard = this.#listeners() > 0;
-    if (heard) this.#safeEmit(value, from);
+    if (heard) {
+      // Listeners hear messages in arrival order: older unheard ones first.
+      if (this.#unheard > 0) this.#flushUnheard();
+      this.#safeEmit(value, from);
+    }
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       this.#credits.consumed(from, false);
@@ -60,8 +66,28 @@ export class Inbox {
       this.#credits.consumed(from, false);
     } else {
       this.#buffer.push({ value, from, heard });
+      if (!heard) this.#unheard++;
       this.#credits.buffered(from);
     }
+  }
+
+  /** Emits the buffered messages listeners have not heard, in order; they stay buffered. */
+  #flushUnheard(): void {
+    this.#buffer.forEach((e) => {
+      if (this.#listeners() === 0) return false; // a once-listener is gone: the rest stay unheard
+      if (!e.heard) {
+        e.heard = true;
+        this.#unheard--;
+        this.#safeEmit(e.value, e.from);
+      }
+      return this.#unheard > 0;
+    });
+  }
+
+  #take(): Entry | undefined {
+    const e = this.#buffer.shift();
+    if (e !== undefined && !e.heard) this.#unheard--;
+    return e;
   }
 
   /**
@@ -78,24 +104,26 @@ export class Inbox {
     }
   }
 
-  /** Listeners are the consumer now: give them what they have not heard, and free the credits. */
+  /**
+   * Listeners hear what they have not heard, in order. With no iterator open they are the
+   * consumer too: the buffer empties and the credits go back.
+   */
   #handToListeners(): void {
+    if (this.#iterators > 0) {
+      if (this.#unheard > 0 && this.#listeners() > 0) this.#flushUnheard();
+      return;
+    }
     while (this.#buffer.length > 0 && this.#listeners() > 0) {
-      const e = this.#buffer.shift() as Entry;
+      const e = this.#take() as Entry;
       if (!e.heard) this.#safeEmit(e.value, e.from);
       this.#credits.consumed(e.from, true);
     }
   }
 
-  /**
-   * A 'message' listener was added. With no iterator open it becomes the consumer of what is
-   * buffered: deliver it (after the listener is in place) and give the credits back.
-   */
+  /** A 'message' listener was added: once it is in place, it hears what was buffered unheard. */
   listenerAdded(): void {
-    if (this.#iterators > 0 || this.#buffer.length === 0) return;
-    process.nextTick(() => {
-      if (this.#iterators === 0) this.#handToListeners();
-    });
+    if (this.#buffer.length === 0) return;
+    process.nextTick(() => this.#handToListeners());
   }
 
   /** No worker can run: iterators reject with `error` once the buffer is empty. */
@@ -129,7 +157,7 @@ export class Inbox {
     const it: AsyncIterableIterator<T> = {
       next: () => {
         if (!open) return Promise.resolve({ value: undefined, done: true });
-        const entry = this.#buffer.shift();
+        const entry = this.#take();
         if (entry !== undefined) {
           this.#credits.consumed(entry.from, true);
           return Promise.resolve({ value: entry.value as T, done: false });

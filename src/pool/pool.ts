@@ -269,6 +269,9 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     }
     const fleet = this.#fleet;
     fleet.closing = true;
+    // From now on no worker waits for message credit: a running task blocked in ctx.put must be
+    // able to finish although the reader may have gone (what workers put is buffered meanwhile).
+    for (const h of fleet.live) h.unlimitCredit();
     if (options.rejectQueued === true) {
       const err = new PoolClosedError('The pool was closed before this task started');
       for (const t of fleet.scheduler.takeQueued()) t.reject(err);

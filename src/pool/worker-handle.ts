@@ -147,7 +147,7 @@ export class WorkerHandle {
     this.state = 'closing';
     this.#out.push(Kind.Close, 0, 0, 0);
     if (unlimited) this.unlimitCredit();
-    else this.flush();
+    this.flush();
   }
 
   #unlimited = false;

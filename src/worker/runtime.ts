@@ -39,6 +39,8 @@ export class WorkerRuntime {
   #transfers: TransferListItem[] = [];
   #flushScheduled = false;
   #transferSet: Set<unknown> | undefined;
+  /** Transfer lists by record index in the current output, when any record has one. */
+  #recordTransfers: (readonly TransferListItem[] | undefined)[] | undefined;
   #launched: Promise<void> = Promise.resolve();
   #earlyCredit = 0;
   /** True while a batch is being decoded: its results leave together at the end. */
@@ -232,11 +234,16 @@ export class WorkerRuntime {
     return undefined;
   }
 
+  /** Adds the transfer list of the record about to be written; says what is wrong with it, if anything. */
   #addTransfers(list: readonly TransferListItem[]): string | undefined {
     // Processes copy: a transfer list means nothing there.
     if (this.#boot?.runtime === 'process') return undefined;
     const problem = transferProblem(list, (this.#transferSet ??= new Set()));
-    if (problem === undefined) for (const t of list) this.#transfers.push(t);
+    if (problem === undefined) {
+      for (const t of list) this.#transfers.push(t);
+      // Kept per record too, for the record-by-record fallback.
+      (this.#recordTransfers ??= [])[this.#out.length / STRIDE] = list;
+    }
     return problem;
   }
 
@@ -280,19 +287,21 @@ export class WorkerRuntime {
     if (this.#out.length === 0) return;
     const batch = this.#takeOut();
     const transfers = this.#transfers;
+    const recordTransfers = this.#recordTransfers;
     this.#transfers = [];
     this.#transferSet = undefined;
+    this.#recordTransfers = undefined;
     const outbox = this.#outbox;
     const puts = outbox?.take() ?? [];
     try {
       this.#ch.send(batch, transfers, puts.length > 0 ? () => outbox?.settle(puts) : undefined);
     } catch {
-      this.#sendEach(batch, puts);
+      this.#sendEach(batch, puts, recordTransfers);
     }
   }
 
   /** A batch failed to clone: send record by record, turning each failing one into an error. */
-  #sendEach(batch: Batch, puts: readonly PendingPut[]): void {
+  #sendEach(batch: Batch, puts: readonly PendingPut[], recordTransfers: readonly (readonly TransferListItem[] | undefined)[] | undefined): void {
     const sent: PendingPut[] = [];
     let message = 0;
     for (let i = 0; i < batch.length; i += STRIDE) {
@@ -300,7 +309,7 @@ export class WorkerRuntime {
       const kind = record[0] as Kind;
       const put = kind === Kind.Msg ? puts[message++] : undefined;
       try {
-        this.#ch.send(record);
+        this.#ch.send(record, recordTransfers?.[i / STRIDE]);
         if (put !== undefined) sent.push(put);
       } catch (err) {
         if (kind === Kind.Ok) {
