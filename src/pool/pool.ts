@@ -20,6 +20,7 @@ import { DEFAULT_CALL, parseCallOptions, refusal, type CallOptions } from './cal
 import { Fleet, type FleetEvents } from './fleet.js';
 import { Inbox } from './inbox.js';
 import { snapshot } from './stats.js';
+import { Waiters } from './waiters.js';
 import { Task, TaskKind } from './task.js';
 import type { WorkerDefinition } from '../worker/define.js';
 import type {
@@ -75,9 +76,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   readonly #inbox: Inbox;
   #nextId = 0;
   #wasFull = false;
-  #drainWaiters: (() => void)[] = [];
-  #idleWaiters: (() => void)[] = [];
-  #readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  readonly #waiters: Waiters;
   #closed: Promise<void> | undefined;
   #closeDone: (() => void) | undefined;
   #destroyed: Promise<void> | undefined;
@@ -99,11 +98,11 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     this.#fleet = startFleet(o, {
       ready: (h) => {
         this.emit('workerReady', h.slot);
-        this.#checkReady();
+        this.#waiters.checkReady(this.#destroyed !== undefined);
       },
       exit: (event) => {
         this.emit('workerExit', event);
-        this.#checkReady();
+        this.#waiters.checkReady(this.#destroyed !== undefined);
         this.#checkClosed();
       },
       message: (h, value) => this.#inbox.push(value, h),
@@ -113,6 +112,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       },
       afterPump: () => this.#afterPump(),
     });
+    this.#waiters = new Waiters(this.#fleet);
     this.#inbox = new Inbox(
       () => this.listenerCount('message'),
       (value, from) => this.emit('message', value as MessageOut<W>, from.slot),
@@ -232,22 +232,17 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   ready(): Promise<void> {
     const refused = refusal(this.#fleet, this.#destroyed !== undefined);
     if (refused !== undefined) return Promise.reject(refused);
-    return new Promise((resolve, reject) => {
-      this.#readyWaiters.push({ resolve, reject });
-      this.#checkReady();
-    });
+    return this.#waiters.ready(false);
   }
 
   /** Resolves when nothing is queued or running. */
   onIdle(): Promise<void> {
-    if (this.#idle()) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#waiters.onIdle();
   }
 
   /** Resolves when the queue has room (below `maxQueue`), at once if it has. */
   onDrain(): Promise<void> {
-    if (!this.#fleet.scheduler.full && this.#fleet.scheduler.waiting.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return this.#waiters.onDrain();
   }
 
   /** A read-only snapshot. */
@@ -296,11 +291,10 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   destroy(): Promise<void> {
     if (this.#destroyed !== undefined) return this.#destroyed;
     const err = new PoolDestroyedError();
-    for (const w of this.#readyWaiters.splice(0)) w.reject(err);
     this.#destroyed = this.#fleet.terminate(err).then(() => {
       this.#inbox.end();
       this.#closeDone?.();
-      this.#settleWaiters();
+      this.#waiters.settleAll(err);
     });
     return this.#destroyed;
   }
@@ -338,60 +332,24 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     else process.emitWarning(`loopfleet pool ${this.name}: a put() message failed: ${error.message}`, { code: 'LOOPFLEET_MESSAGE_ERROR' });
   }
 
-  #idle(): boolean {
-    return this.#fleet.scheduler.queued === 0 && this.#fleet.running === 0;
-  }
-
   #afterPump(): void {
-    const s = this.#fleet.scheduler;
-    if (!s.full && s.waiting.length === 0) {
-      if (this.#wasFull) {
-        this.#wasFull = false;
-        this.emit('drain');
-      }
-      if (this.#drainWaiters.length > 0) for (const w of this.#drainWaiters.splice(0)) w();
+    const waiters = this.#waiters;
+    if (this.#wasFull && waiters.roomy) {
+      this.#wasFull = false;
+      this.emit('drain');
     }
-    if ((this.#idleWaiters.length > 0 || this.#fleet.closing) && this.#idle()) {
-      for (const w of this.#idleWaiters.splice(0)) w();
-      if (this.#fleet.closing && this.#destroyed === undefined) {
-        // Starting workers too: with nothing left to run they need not finish starting, and an
-        // init waiting on ctx.signal sees it abort.
-        for (const h of this.#fleet.live) {
-          if (h.state === 'ready' || h.state === 'starting') h.close(true);
-          else if (h.state === 'closing') h.unlimitCredit(); // a retiring worker, closing already
-        }
-      }
+    waiters.afterPump();
+    if (this.#fleet.closing && this.#destroyed === undefined && waiters.idle) {
+      // Starting workers too: with nothing left to run they need not finish starting, and an
+      // init waiting on ctx.signal sees it abort. (Retiring workers close by themselves.)
+      for (const h of this.#fleet.live) if (h.state === 'ready' || h.state === 'starting') h.close(true);
     }
   }
 
   #checkClosed(): void {
     if (this.#closeDone !== undefined && !this.#fleet.alive) {
       this.#closeDone();
-      this.#settleWaiters();
-    }
-  }
-
-  /** After the end: nothing can become idle, drained or ready any more, so release every waiter. */
-  #settleWaiters(): void {
-    for (const w of this.#idleWaiters.splice(0)) w();
-    for (const w of this.#drainWaiters.splice(0)) w();
-    const err = this.#fleet.broken ?? new PoolClosedError();
-    for (const w of this.#readyWaiters.splice(0)) w.reject(err);
-  }
-
-  #checkReady(): void {
-    if (this.#readyWaiters.length === 0) return;
-    const fleet = this.#fleet;
-    if (fleet.broken !== undefined) {
-      for (const w of this.#readyWaiters.splice(0)) w.reject(fleet.broken);
-      return;
-    }
-    if (fleet.slots.every((s) => s.started || s.error !== undefined)) {
-      for (const w of this.#readyWaiters.splice(0)) w.resolve();
-    } else if (fleet.closing && !fleet.alive) {
-      // Closed before every worker started: they never will.
-      const err = this.#destroyed !== undefined ? new PoolDestroyedError() : new PoolClosedError();
-      for (const w of this.#readyWaiters.splice(0)) w.reject(err);
+      this.#waiters.settleAll(this.#fleet.broken ?? new PoolClosedError());
     }
   }
 }

@@ -3,16 +3,16 @@
  * loop, and batches results back. Between tasks the worker simply returns to its event loop (no
  * Atomics.wait, no blocking read), so timers, sockets and subscriptions a task started keep running.
  */
-import type { TransferListItem } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { serializeError } from '../error-codec.js';
-import { DataCloneError, NoMessageHandlerError, UnknownTaskError, WorkerModuleError } from '../errors.js';
+import { DataCloneError, NoMessageHandlerError, UnknownTaskError } from '../errors.js';
 import { Kind, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
 import type { ParentChannel } from '../transport/types.js';
-import { isWorkerDefinition, Transfer, type TaskFunction, type WorkerContext, type WorkerDefinition } from './define.js';
-import { MessageOutbox, type PendingPut } from './outbox.js';
-import { transferProblem } from '../transfer.js';
+import { Transfer, type TaskFunction, type WorkerContext, type WorkerDefinition } from './define.js';
+import { loadDefinition } from './load.js';
+import { MessageOutbox } from './outbox.js';
+import { Output } from './output.js';
 
 const HEAP_CHECK_INTERVAL_MS = 100;
 
@@ -35,13 +35,9 @@ export class WorkerRuntime {
   #running = 0;
 
   // Output waiting for the next flush.
-  #out: unknown[] = [];
-  #transfers: TransferListItem[] = [];
   #flushScheduled = false;
-  #transferSet: Set<unknown> | undefined;
-  /** Transfer lists by record index in the current output, when any record has one. */
-  #recordTransfers: (readonly TransferListItem[] | undefined)[] | undefined;
   #launched: Promise<void> = Promise.resolve();
+  readonly #out: Output;
   #earlyCredit = 0;
   /** True while a batch is being decoded: its results leave together at the end. */
   #receiving = false;
@@ -56,6 +52,7 @@ export class WorkerRuntime {
 
   constructor(channel: ParentChannel) {
     this.#ch = channel;
+    this.#out = new Output(channel);
     channel.onMessage((batch) => this.#receive(batch));
   }
 
@@ -90,7 +87,7 @@ export class WorkerRuntime {
     }
     this.#receiving = false;
     this.#idleCheck();
-    if (this.#out.length > 0) {
+    if (this.#out.size > 0) {
       // Every task of this batch finished synchronously: answer now rather than a loop turn later.
       if (this.#running === 0) this.#flush();
       else this.#scheduleFlush();
@@ -102,21 +99,10 @@ export class WorkerRuntime {
   async #launch(boot: BootData): Promise<void> {
     this.#boot = boot;
     this.#concurrency = boot.concurrency;
+    this.#out.transfersApply = boot.runtime === 'thread';
     let phase: FailPhase = 'load';
     try {
-      let mod: { default?: unknown };
-      try {
-        mod = (await import(boot.module)) as { default?: unknown };
-      } catch (err) {
-        throw new WorkerModuleError(boot.module, `failed to load: ${err instanceof Error ? err.message : String(err)}`, err);
-      }
-      const def = mod.default;
-      if (!isWorkerDefinition(def)) {
-        throw new WorkerModuleError(
-          boot.module,
-          `must have \`export default defineWorker({...})\` (imported from 'loopfleet/worker'); its default export is ${def === undefined ? 'missing' : `a ${typeof def}`}`,
-        );
-      }
+      const def = await loadDefinition(boot.module);
       this.#def = def;
       for (const [name, fn] of Object.entries(def.tasks ?? {})) this.#tasks.set(name, fn);
       this.#outbox = new MessageOutbox(boot.messageCredits + this.#earlyCredit, (value) => this.#pushMessage(value));
@@ -140,12 +126,12 @@ export class WorkerRuntime {
         await fn.call(def.tasks, call.arg as never, this.#ctx);
       }
     } catch (err) {
-      this.#out.push(Kind.Fail, 0, serializeError(err), phase);
-      this.#ch.send(this.#takeOut(), undefined, () => this.#ch.exit(1));
+      this.#out.write(Kind.Fail, 0, serializeError(err), phase);
+      this.#out.sendThen(() => this.#ch.exit(1));
       return;
     }
     this.#ready = true;
-    this.#out.push(Kind.Ready, 0, [...this.#tasks.keys()], typeof this.#def?.onMessage === 'function' ? 1 : 0);
+    this.#out.write(Kind.Ready, 0, [...this.#tasks.keys()], typeof this.#def?.onMessage === 'function' ? 1 : 0);
     this.#scheduleFlush();
     this.#drain();
     this.#idleCheck();
@@ -208,43 +194,30 @@ export class WorkerRuntime {
 
   #ok(id: number, value: unknown): void {
     if (value instanceof Transfer) {
-      const problem = this.#addTransfers(value.transferList);
+      const problem = this.#out.addTransfers(value.transferList);
       if (problem !== undefined) return this.#fail(id, new DataCloneError(`the result of a task: its transfer list holds ${problem}`));
       value = value.value;
     }
-    this.#out.push(Kind.Ok, id, value, 0);
+    this.#out.write(Kind.Ok, id, value, 0);
     this.#completed++;
     this.#scheduleFlush();
   }
 
   #fail(id: number, err: unknown): void {
-    this.#out.push(Kind.Err, id, serializeError(err), 0);
+    this.#out.write(Kind.Err, id, serializeError(err), 0);
     this.#completed++;
     this.#scheduleFlush();
   }
 
   #pushMessage(value: unknown): Error | undefined {
     if (value instanceof Transfer) {
-      const problem = this.#addTransfers(value.transferList);
+      const problem = this.#out.addTransfers(value.transferList);
       if (problem !== undefined) return new DataCloneError(`a message from ctx.put(): its transfer list holds ${problem}`);
       value = value.value;
     }
-    this.#out.push(Kind.Msg, 0, value, 0);
+    this.#out.write(Kind.Msg, 0, value, 0);
     this.#scheduleFlush();
     return undefined;
-  }
-
-  /** Adds the transfer list of the record about to be written; says what is wrong with it, if anything. */
-  #addTransfers(list: readonly TransferListItem[]): string | undefined {
-    // Processes copy: a transfer list means nothing there.
-    if (this.#boot?.runtime === 'process') return undefined;
-    const problem = transferProblem(list, (this.#transferSet ??= new Set()));
-    if (problem === undefined) {
-      for (const t of list) this.#transfers.push(t);
-      // Kept per record too, for the record-by-record fallback.
-      (this.#recordTransfers ??= [])[this.#out.length / STRIDE] = list;
-    }
-    return problem;
   }
 
   #idleCheck(): void {
@@ -264,12 +237,6 @@ export class WorkerRuntime {
     setImmediate(this.#flushBound);
   }
 
-  #takeOut(): Batch {
-    const out = this.#out;
-    this.#out = [];
-    return out;
-  }
-
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#completed > 0) {
@@ -279,50 +246,12 @@ export class WorkerRuntime {
         busy += now - this.#busySince;
         this.#busySince = now;
       }
-      this.#out.push(Kind.Load, this.#completed, busy, 0);
+      this.#out.write(Kind.Load, this.#completed, busy, 0);
       this.#completed = 0;
       this.#busyMs = 0;
       this.#checkHeap();
     }
-    if (this.#out.length === 0) return;
-    const batch = this.#takeOut();
-    const transfers = this.#transfers;
-    const recordTransfers = this.#recordTransfers;
-    this.#transfers = [];
-    this.#transferSet = undefined;
-    this.#recordTransfers = undefined;
-    const outbox = this.#outbox;
-    const puts = outbox?.take() ?? [];
-    try {
-      this.#ch.send(batch, transfers, puts.length > 0 ? () => outbox?.settle(puts) : undefined);
-    } catch {
-      this.#sendEach(batch, puts, recordTransfers);
-    }
-  }
-
-  /** A batch failed to clone: send record by record, turning each failing one into an error. */
-  #sendEach(batch: Batch, puts: readonly PendingPut[], recordTransfers: readonly (readonly TransferListItem[] | undefined)[] | undefined): void {
-    const sent: PendingPut[] = [];
-    let message = 0;
-    for (let i = 0; i < batch.length; i += STRIDE) {
-      const record = batch.slice(i, i + STRIDE);
-      const kind = record[0] as Kind;
-      const put = kind === Kind.Msg ? puts[message++] : undefined;
-      try {
-        this.#ch.send(record, recordTransfers?.[i / STRIDE]);
-        if (put !== undefined) sent.push(put);
-      } catch (err) {
-        if (kind === Kind.Ok) {
-          this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError(`the result of a task`, err)), 0]);
-        } else if (put !== undefined) {
-          this.#outbox?.fail(put, new DataCloneError('a message from ctx.put()', err));
-        } else {
-          this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError('an error thrown by a task', err)), 0]);
-        }
-      }
-    }
-    // The process runtime writes asynchronously: settle once an (empty) marker batch has left.
-    this.#ch.send([], undefined, () => this.#outbox?.settle(sent));
+    this.#out.send(this.#outbox);
   }
 
   #checkHeap(): void {
@@ -333,7 +262,7 @@ export class WorkerRuntime {
     this.#lastHeapCheck = now;
     if (getHeapStatistics().used_heap_size > boot.maxHeapMB * 1024 * 1024) {
       this.#recycleAsked = true;
-      this.#out.push(Kind.Recycle, 0, 'memory', 0);
+      this.#out.write(Kind.Recycle, 0, 'memory', 0);
     }
   }
 
