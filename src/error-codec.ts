@@ -4,6 +4,8 @@
  * travel as plain records and are rebuilt on the other side. Used on error paths only.
  */
 
+import { errorClassFor } from './errors.js';
+
 export interface SerializedError {
   readonly name: string;
   readonly message: string;
@@ -81,6 +83,9 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
 export function deserializeError(data: SerializedError): Error {
   const Ctor = builtins[data.ctor] ?? Error;
   const err = new Ctor(data.message);
+  // A loopfleet error raised in the worker comes back as its own class.
+  const Own = errorClassFor(data.props.code);
+  if (Own !== undefined && data.name === Own.name) Object.setPrototypeOf(err, Own.prototype);
   if (err.name !== data.name) {
     Object.defineProperty(err, 'name', { value: data.name, configurable: true, writable: true, enumerable: false });
   }

@@ -52,7 +52,7 @@ export class InvalidArgValueError extends RangeError {
 /** `maxQueue` tasks are already waiting and the call asked not to wait (`{ wait: false }`). */
 export class QueueFullError extends LoopfleetError {
   constructor(readonly maxQueue: number) {
-    super(ErrorCodes.QUEUE_FULL, `The pool's queue is full (maxQueue = ${maxQueue})`);
+    super(ErrorCodes.QUEUE_FULL, `The pool's queue is full (maxQueue = ${maxQueue}); call without \`wait: false\` to wait for room, or await pool.onDrain()`);
   }
 }
 
@@ -65,8 +65,8 @@ export class PoolClosedError extends LoopfleetError {
 
 /** `destroy()` was called while this task was queued or running. */
 export class PoolDestroyedError extends LoopfleetError {
-  constructor() {
-    super(ErrorCodes.POOL_DESTROYED, 'The pool was destroyed');
+  constructor(message = 'The pool was destroyed') {
+    super(ErrorCodes.POOL_DESTROYED, message);
   }
 }
 
@@ -136,6 +136,41 @@ export class DataCloneError extends LoopfleetError {
 export class NoMessageHandlerError extends LoopfleetError {
   constructor() {
     super(ErrorCodes.NO_MESSAGE_HANDLER, 'The worker module defines no onMessage handler, so it cannot receive put() messages');
+  }
+}
+
+/**
+ * The class of a loopfleet error code, for errors rebuilt from a worker (a worker raises
+ * UNKNOWN_TASK, DATA_CLONE, NO_MESSAGE_HANDLER, ...): they stay `instanceof` their class.
+ */
+export function errorClassFor(code: unknown): (abstract new (...args: never[]) => Error) | undefined {
+  switch (code) {
+    case ErrorCodes.UNKNOWN_TASK:
+      return UnknownTaskError;
+    case ErrorCodes.DATA_CLONE:
+      return DataCloneError;
+    case ErrorCodes.NO_MESSAGE_HANDLER:
+      return NoMessageHandlerError;
+    case ErrorCodes.WORKER_MODULE:
+      return WorkerModuleError;
+    case ErrorCodes.WORKER_INIT:
+      return WorkerInitError;
+    case ErrorCodes.WORKER_CRASHED:
+      return WorkerCrashedError;
+    case ErrorCodes.QUEUE_FULL:
+      return QueueFullError;
+    case ErrorCodes.POOL_CLOSED:
+      return PoolClosedError;
+    case ErrorCodes.POOL_DESTROYED:
+      return PoolDestroyedError;
+    case ErrorCodes.WORKER_INDEX:
+      return WorkerIndexError;
+    case ErrorCodes.INVALID_ARG_TYPE:
+      return InvalidArgTypeError;
+    case ErrorCodes.INVALID_ARG_VALUE:
+      return InvalidArgValueError;
+    default:
+      return undefined;
   }
 }
 

@@ -36,7 +36,7 @@ export interface PoolOptions {
    * @default 'least-loaded'
    */
   strategy?: Strategy;
-  /** Name used in process titles, thread names and errors. @default 'pool' */
+  /** Name used in process titles, thread names and warnings. @default 'pool' */
   name?: string;
   /** Any cloneable value, available in workers as `ctx.workerData`. */
   workerData?: unknown;
@@ -144,7 +144,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     workerData: o.workerData,
     maxQueue: integer(o, 'maxQueue', DEFAULTS.maxQueue, 1, true),
     messageHighWaterMark: integer(o, 'messageHighWaterMark', DEFAULTS.messageHighWaterMark, 1),
-    prefetch: o.prefetch === undefined || o.prefetch === 'auto' ? -1 : integer(o, 'prefetch', 0, 0),
+    prefetch: prefetch(o.prefetch),
     maxTasksPerWorker: integer(o, 'maxTasksPerWorker', DEFAULTS.maxTasksPerWorker, 1, true),
     maxHeapMB: number(o, 'maxHeapMB', DEFAULTS.maxHeapMB),
     maxStartFailures: integer(o, 'maxStartFailures', DEFAULTS.maxStartFailures, 1),
@@ -174,6 +174,13 @@ function integer(o: Record<string, unknown>, key: string, fallback: number, min:
   if (!Number.isInteger(v) || v < min) {
     throw new InvalidArgValueError(`Expected \`${key}\` to be an integer >= ${min}${infinite ? ' or Infinity' : ''}, got ${describe(v)}`);
   }
+  return v;
+}
+
+function prefetch(v: unknown): number {
+  if (v === undefined || v === 'auto') return -1;
+  if (typeof v !== 'number') throw new InvalidArgTypeError(`Expected \`prefetch\` to be 'auto' or an integer >= 0, got ${describe(v)}`);
+  if (!Number.isInteger(v) || v < 0) throw new InvalidArgValueError(`Expected \`prefetch\` to be 'auto' or an integer >= 0, got ${describe(v)}`);
   return v;
 }
 
@@ -221,13 +228,14 @@ function env(v: unknown): Readonly<Record<string, string | undefined>> | undefin
 
 function resourceLimits(v: unknown): ResourceLimits | undefined {
   if (v === undefined) return undefined;
-  if (v === null || typeof v !== 'object') throw new InvalidArgTypeError(`Expected \`resourceLimits\` to be an object, got ${describe(v)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgTypeError(`Expected \`resourceLimits\` to be an object, got ${describe(v)}`);
   const out: Record<string, number> = {};
   for (const [k, x] of Object.entries(v)) {
     if (!['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'].includes(k)) {
       throw new InvalidArgValueError(`Unknown option \`resourceLimits.${k}\``);
     }
-    if (typeof x !== 'number' || !(x > 0)) throw new InvalidArgValueError(`Expected \`resourceLimits.${k}\` to be a positive number, got ${describe(x)}`);
+    if (typeof x !== 'number') throw new InvalidArgTypeError(`Expected \`resourceLimits.${k}\` to be a number, got ${describe(x)}`);
+    if (!(x > 0)) throw new InvalidArgValueError(`Expected \`resourceLimits.${k}\` to be a positive number, got ${describe(x)}`);
     out[k] = x;
   }
   return out;

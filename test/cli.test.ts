@@ -89,6 +89,14 @@ describe('loopfleet mandelbrot', () => {
     assert.match(r.stderr, /--width/);
   });
 
+  it('fails fast with exit code 1, naming --output, when the PNG cannot be written', async () => {
+    const r = await cli(['mandelbrot', '--width', '64', '--height', '48', '-o', join(dir, 'no-such-dir', 'm.png')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot write --output .*no-such-dir.*does not exist/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace for a user error');
+    assert.doesNotMatch(r.stdout, /worker/, 'nothing was rendered');
+  });
+
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { version: string };
     const r = await cli(['--version']);

@@ -41,6 +41,16 @@ test('process workers exit by themselves when the parent is SIGKILLed (no orphan
   await until(() => pids.every((pid) => !processAlive(pid)), 10_000, 'orphaned workers to exit');
 });
 
+test('a busy process worker exits too when the parent is SIGKILLed (watchdog thread)', async () => {
+  const parent = spawn(process.execPath, [fixture('orphan-busy-parent').pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+  const pids = JSON.parse(line.toString()) as number[];
+  parent.kill('SIGKILL');
+  await once(parent, 'exit');
+  // Worker 0 is 60 s into a synchronous task: only its watchdog can end it this soon.
+  await until(() => pids.every((pid) => !processAlive(pid)), 10_000, 'the busy orphan to exit');
+});
+
 test('a TypeScript worker runs from source through a loader (execArgv --import tsx)', async (t) => {
   const source = new URL('../../test/fixtures/typescript-source.ts', import.meta.url);
   const p = pool<typeof import('./fixtures/typescript-source.js').default>(t, { worker: source, size: 1, runtime: 'process', execArgv: ['--import', 'tsx'] });

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ErrorCodes } from 'loopfleet';
+import { DataCloneError, ErrorCodes, LoopfleetError, UnknownTaskError } from 'loopfleet';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { events, fixture, later, pool, RUNTIMES, take, until } from './helpers.js';
@@ -347,6 +347,33 @@ for (const runtime of RUNTIMES) {
       // (Processes cannot carry a MessagePort at all; there only the uncloneable result matters.)
       if (runtime === 'thread') assert.equal(port.status, 'fulfilled');
       assert.equal(bad.status, 'rejected');
+    });
+
+    test('loopfleet errors raised inside a worker come back as instances of their class', async (t) => {
+      const p = pool<Basic>(t, { worker: 'basic', size: 1, runtime });
+      // Before the first worker is ready, the worker itself rejects an unknown name.
+      const unknown = await p.run('nope' as 'add', { a: 1, b: 1 }).catch((e: unknown) => e);
+      assert.ok(unknown instanceof UnknownTaskError && unknown instanceof LoopfleetError, String(unknown));
+      assert.deepEqual(unknown.known.includes('add'), true);
+      const clone = await p.run('returnsFunction').catch((e: unknown) => e);
+      assert.ok(clone instanceof DataCloneError, String(clone));
+      assert.equal(clone.code, ErrorCodes.DATA_CLONE);
+    });
+
+    test('an error thrown by a close hook is reported with the workerExit event', async (t) => {
+      const p = pool(t, { worker: 'close-throws', size: 1, runtime });
+      await p.ready();
+      const exited = events<[{ error: Error | undefined }]>(p, 'workerExit', 1);
+      await p.close();
+      assert.equal((await exited)[0]?.[0].error?.message, 'could not flush');
+    });
+
+    test('unknown call options and wrongly typed broadcast options are refused', async (t) => {
+      const p = pool<Basic>(t, { worker: 'basic', size: 1, runtime });
+      await assert.rejects(p.run('add', { a: 1, b: 1 }, { timeout: 5 } as never), { code: ErrorCodes.INVALID_ARG_VALUE, message: /Unknown run option `timeout`/ });
+      await assert.rejects(p.put({}, { retries: 1 } as never), { code: ErrorCodes.INVALID_ARG_VALUE, message: /Unknown put option `retries`/ });
+      await assert.rejects(p.broadcast('whoami', undefined, { sticky: 'yes' } as never), { code: ErrorCodes.INVALID_ARG_TYPE, message: /`sticky` to be a boolean/ });
+      assert.equal(await p.run('add', { a: 1, b: 1 }), 2);
     });
   });
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { addMandelbrotCommand } from './mandelbrot.js';
+import { addMandelbrotCommand, OutputError } from './mandelbrot.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -27,7 +27,8 @@ try {
     // Commander has already printed the message (or the help, or the version).
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
   } else {
-    process.stderr.write(`loopfleet: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    const plain = err instanceof OutputError;
+    process.stderr.write(`loopfleet: ${err instanceof Error ? (plain ? err.message : (err.stack ?? err.message)) : String(err)}\n`);
     process.exitCode = EXIT_FAILURE;
   }
 }

@@ -2,7 +2,8 @@
  * `loopfleet mandelbrot`: renders the Mandelbrot set on a pool, first with one worker as a
  * baseline, then with N, writes a PNG and reports the speedup.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -80,16 +81,32 @@ async function render(options: MandelbrotOptions, workers: number): Promise<Rend
   }
 }
 
+/** Fails before any rendering when the PNG could not be written. */
+async function checkOutput(output: string): Promise<void> {
+  const dir = dirname(output);
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) throw new Error(`${dir} is not a directory`);
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `the directory ${dir} does not exist` : (err as Error).message;
+    throw new OutputError(`cannot write --output ${output}: ${reason}`);
+  }
+}
+
+/** A failure the user can fix: reported without a stack. */
+export class OutputError extends Error {}
+
 async function run(options: MandelbrotOptions): Promise<void> {
   const { width, height, workers } = options;
+  const output = resolve(options.output);
+  await checkOutput(output);
   // With one worker the baseline would be the same run twice.
   const baseline = options.compare && workers > 1 ? await render(options, 1) : undefined;
   const parallel = await render(options, workers);
   const identical = baseline === undefined ? null : Buffer.compare(baseline.pixels, parallel.pixels) === 0;
 
   const png = encodePng(parallel.pixels, width, height);
-  const output = resolve(options.output);
-  await mkdir(dirname(output), { recursive: true });
   await writeFile(output, png);
 
   const speedup = baseline === undefined ? null : baseline.ms / parallel.ms;

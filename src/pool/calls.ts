@@ -11,6 +11,9 @@ export interface CallOptions {
   readonly wait: boolean;
 }
 
+const RUN_KEYS = ['worker', 'transfer', 'retries', 'wait'];
+const PUT_KEYS = ['worker', 'transfer', 'wait'];
+
 export const DEFAULT_CALL: CallOptions = Object.freeze({ target: -1, transfer: undefined, retries: 0, wait: true });
 
 /** Why a new call is refused, if it is: a pool that ended, or a bad task name. */
@@ -29,6 +32,11 @@ export function refusal(fleet: Fleet, destroyed: boolean, task?: unknown, checkT
 /** Validates `{ worker, transfer, retries, wait }`; throws the error to reject with. */
 export function parseCallOptions(options: RunOptions | PutOptions, method: string, fleet: Fleet): CallOptions {
   if (options === null || typeof options !== 'object') throw new InvalidArgTypeError(`Expected ${method} \`options\` to be an object, got ${describe(options)}`);
+  for (const key in options) {
+    if (!(method === 'run' ? RUN_KEYS : PUT_KEYS).includes(key)) {
+      throw new InvalidArgValueError(`Unknown ${method} option \`${key}\`; known options: ${(method === 'run' ? RUN_KEYS : PUT_KEYS).join(', ')}`);
+    }
+  }
   const { worker, transfer, wait } = options;
   const retries = (options as RunOptions).retries;
   const size = fleet.slots.length;

@@ -17,7 +17,10 @@ export interface WorkerExitEvent {
   readonly workerId: number;
   readonly exitCode: number | null;
   readonly signal: string | null;
-  /** Why the worker ended when it was not asked to: crash, failed start. */
+  /**
+   * Why the worker ended when it was not asked to (crash, failed start); after a graceful exit,
+   * the error its `close` hook threw, if any.
+   */
   readonly error: Error | undefined;
 }
 
@@ -184,7 +187,7 @@ export class Fleet implements HandleHost {
       }
     } else {
       if (previous !== 'closing' || h.load > 0) {
-        error = new WorkerCrashedError({ workerId: h.slot, exitCode: report.exitCode, signal: report.signal }, h.fatal ?? report.error);
+        error = new WorkerCrashedError({ workerId: h.slot, exitCode: report.exitCode, signal: report.signal }, h.fatal ?? report.error ?? this.#oomHint(report));
       }
       if (error !== undefined) this.#settle(h, error, true);
       // A clean exit (error undefined) only follows a Close we sent: the slot simply ends.
@@ -194,8 +197,15 @@ export class Fleet implements HandleHost {
       }
     }
     this.credits.released(h.slot);
-    this.#events.exit({ workerId: h.slot, exitCode: report.exitCode, signal: report.signal, error });
+    this.#events.exit({ workerId: h.slot, exitCode: report.exitCode, signal: report.signal, error: error ?? h.closeError });
     this.scheduler.schedule();
+  }
+
+  /** A process worker that V8 aborts has most likely hit its heap limit: say so. */
+  #oomHint(report: ExitReport): Error | undefined {
+    const limit = this.#options.resourceLimits?.maxOldGenerationSizeMb;
+    if (report.signal !== 'SIGABRT' || limit === undefined) return undefined;
+    return new Error(`probably out of memory: V8 aborted the process (resourceLimits.maxOldGenerationSizeMb = ${limit})`);
   }
 
   #respawn(slot: SlotCounters): void {

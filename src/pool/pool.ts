@@ -187,6 +187,12 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       return Promise.reject(new InvalidArgTypeError(`Expected broadcast \`options\` to be an object, got ${describe(options)}`));
     }
+    for (const key in options) {
+      if (key !== 'sticky') return Promise.reject(new InvalidArgValueError(`Unknown broadcast option \`${key}\`; known options: sticky`));
+    }
+    if (options?.sticky !== undefined && typeof options.sticky !== 'boolean') {
+      return Promise.reject(new InvalidArgTypeError(`Expected \`sticky\` to be a boolean, got ${describe(options.sticky)}`));
+    }
     const sticky = options?.sticky === true;
     const fleet = this.#fleet;
     let record: { task: string; arg: unknown } | undefined;
@@ -279,7 +285,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
         resolve();
       };
       if (timeout !== undefined) {
-        timer = setTimeout(() => void this.destroy().then(this.#closeDone), timeout);
+        timer = setTimeout(() => void this.#destroy(new PoolDestroyedError(`close() did not finish within its timeout of ${timeout} ms, so the pool was destroyed`)).then(this.#closeDone), timeout);
       }
     });
     fleet.scheduler.schedule();
@@ -289,8 +295,11 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
 
   /** Immediate shutdown: terminates every worker and rejects every pending task with `LOOPFLEET_ERR_POOL_DESTROYED`. */
   destroy(): Promise<void> {
+    return this.#destroy(new PoolDestroyedError());
+  }
+
+  #destroy(err: PoolDestroyedError): Promise<void> {
     if (this.#destroyed !== undefined) return this.#destroyed;
-    const err = new PoolDestroyedError();
     this.#destroyed = this.#fleet.terminate(err).then(() => {
       this.#inbox.end();
       this.#closeDone?.();

@@ -1,4 +1,5 @@
 /** Entry point of a `process` runtime worker (forked with an IPC channel). */
+import { Worker } from 'node:worker_threads';
 import { serializeError } from '../error-codec.js';
 import { Kind } from '../protocol.js';
 import { processChannel } from './channel-process.js';
@@ -12,6 +13,14 @@ process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
 // No orphans: when the parent goes away (even by SIGKILL) the IPC channel closes.
 process.on('disconnect', () => process.exit(0));
+// ...but 'disconnect' needs this thread's event loop, which a long synchronous task holds. A tiny
+// watchdog thread notices the parent's death (a new parent pid) on its own loop and ends us.
+const watchdog = new Worker(
+  `const { workerData } = require('node:worker_threads');
+   setInterval(() => { if (process.ppid !== workerData.ppid) process.kill(process.pid, 'SIGKILL'); }, 250);`,
+  { eval: true, workerData: { ppid: process.ppid }, name: 'loopfleet orphan watchdog', stdout: false, stderr: false },
+);
+watchdog.unref();
 
 const channel = processChannel();
 process.on('uncaughtException', (err) => {

@@ -14,7 +14,7 @@ export async function loadDefinition(moduleUrl: string): Promise<WorkerDefinitio
   if (!isWorkerDefinition(def)) {
     throw new WorkerModuleError(
       moduleUrl,
-      `must have \`export default defineWorker({...})\` (imported from 'loopfleet/worker'); its default export is ${def === undefined ? 'missing' : `a ${typeof def}`}`,
+      `must have \`export default defineWorker({...})\` (imported from 'loopfleet/worker'); its default export is ${def === undefined ? 'missing' : def === null ? 'null' : `of type ${typeof def}`}`,
     );
   }
   return def;
