@@ -165,6 +165,9 @@ for (const runtime of RUNTIMES) {
   describe(`shutdown [${runtime}]`, () => {
     test('close() lets queued and running tasks finish, runs close hooks, then rejects new work', async (t) => {
       const p = pool<Lifecycle>(t, { worker: 'lifecycle', size: 2, runtime });
+      // Both workers started (a worker still starting when close() finds nothing to run is closed
+      // without starting, and so without its close hook).
+      await p.ready();
       const tasks = Array.from({ length: 6 }, () => p.run('sleep', 20));
       const closing = p.close();
       assert.equal(p.close(), closing, 'idempotent');
