@@ -215,6 +215,11 @@ for (const runtime of RUNTIMES) {
       await p.close();
       assert.equal(starts, 0);
       assert.deepEqual(
+        p.stats().workers.map((w) => w.restarts),
+        [0, 0],
+        'no worker was even spawned',
+      );
+      assert.deepEqual(
         p.stats().workers.map((w) => w.state),
         ['exited', 'exited'],
       );

@@ -300,6 +300,7 @@ for (const runtime of RUNTIMES) {
       const got = take(p.messages(), 5);
       const puts = [1, 2, 3, 4, 5].map((n) => p.put({ echo: n }));
       assert.equal(p.stats().queued, 5);
+      await assert.rejects(p.put({ echo: 6 }, { wait: false }), { code: ErrorCodes.QUEUE_FULL });
       await Promise.all(puts);
       assert.deepEqual(
         (await got).map((m) => m.echo),

@@ -9,6 +9,7 @@ import {
   ErrorCodes,
   InvalidArgTypeError,
   InvalidArgValueError,
+  NoMessageHandlerError,
   PoolClosedError,
   PoolDestroyedError,
   QueueFullError,
@@ -152,6 +153,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   put(message: MessageIn<W>, options?: PutOptions): Promise<void> {
     const refused = refusal(this.#fleet, this.#destroyed !== undefined);
     if (refused !== undefined) return Promise.reject(refused);
+    // Once a worker has said it has no onMessage, fail here rather than in every worker.
+    if (!this.#fleet.hasOnMessage) return Promise.reject(new NoMessageHandlerError());
     let call: CallOptions;
     try {
       call = options === undefined ? DEFAULT_CALL : parseCallOptions(options, 'put', this.#fleet);
