@@ -320,7 +320,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   #enqueue(t: Task, wait: boolean): void {
     const s = this.#fleet.scheduler;
     if (t.target >= 0) {
-      (this.#fleet.slots[t.target] as { pinned: { push(t: Task): void } }).pinned.push(t);
+      this.#fleet.slots[t.target]?.pinned.push(t);
     } else if (s.full) {
       this.#wasFull = true;
       if (!wait) return t.reject(new QueueFullError(this.#options.maxQueue));
