@@ -41,10 +41,6 @@ export class Deque<T> {
     return value;
   }
 
-  peek(): T | undefined {
-    return this.#size === 0 ? undefined : this.#buf[this.#head];
-  }
-
   /** Visits the elements in order without removing them, until `visit` returns false. */
   forEach(visit: (value: T) => boolean | void): void {
     for (let i = 0; i < this.#size; i++) {
@@ -59,13 +55,6 @@ export class Deque<T> {
     for (let v = this.shift(); v !== undefined; v = this.shift()) (drop(v) ? dropped : kept).push(v);
     for (const v of kept) this.push(v);
     return dropped;
-  }
-
-  /** Empties the deque, returning its elements in order. */
-  clear(): T[] {
-    const out: T[] = [];
-    for (let v = this.shift(); v !== undefined; v = this.shift()) out.push(v);
-    return out;
   }
 
   #grow(): void {

@@ -9,7 +9,6 @@
  *
  * Nothing here assumes that both sides share a machine: payloads are plain cloneable values.
  */
-import type { SerializedError } from './error-codec.js';
 
 /** Slots per record. */
 export const STRIDE = 4;
@@ -77,4 +76,3 @@ export interface BootData {
   readonly sticky: readonly StickyCall[];
 }
 
-export type FailRecord = [Kind.Fail, 0, SerializedError, FailPhase];

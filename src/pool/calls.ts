@@ -2,7 +2,7 @@
 import { describe, InvalidArgTypeError, InvalidArgValueError, PoolClosedError, PoolDestroyedError, UnknownTaskError, WorkerIndexError } from '../errors.js';
 import type { TransferListItem } from 'node:worker_threads';
 import type { Fleet } from './fleet.js';
-import type { PutOptions, RunOptions } from './types.js';
+import type { BroadcastOptions, PutOptions, RunOptions } from './types.js';
 
 export interface CallOptions {
   readonly target: number;
@@ -27,6 +27,19 @@ export function refusal(fleet: Fleet, destroyed: boolean, task?: unknown, checkT
     if (names !== undefined && !names.has(task)) return new UnknownTaskError(task, [...names]);
   }
   return undefined;
+}
+
+/** Validates broadcast's `{ sticky }`; returns whether the call is sticky. */
+export function parseBroadcastOptions(options: BroadcastOptions | undefined): boolean {
+  if (options === undefined) return false;
+  if (options === null || typeof options !== 'object') throw new InvalidArgTypeError(`Expected broadcast \`options\` to be an object, got ${describe(options)}`);
+  for (const key in options) {
+    if (key !== 'sticky') throw new InvalidArgValueError(`Unknown broadcast option \`${key}\`; known options: sticky`);
+  }
+  if (options.sticky !== undefined && typeof options.sticky !== 'boolean') {
+    throw new InvalidArgTypeError(`Expected \`sticky\` to be a boolean, got ${describe(options.sticky)}`);
+  }
+  return options.sticky === true;
 }
 
 /** Validates `{ worker, transfer, retries, wait }`; throws the error to reject with. */

@@ -45,6 +45,8 @@ export interface SlotCounters extends Slot {
 export class Fleet implements HandleHost {
   readonly slots: SlotCounters[] = [];
   readonly retiring = new Set<WorkerHandle>();
+  /** Every worker instance that has not exited yet: slot workers and retiring ones. */
+  readonly live: WorkerHandle[] = [];
   readonly scheduler: Scheduler;
   readonly sticky: StickyCall[] = [];
   readonly credits: MessageCredits;
@@ -91,9 +93,6 @@ export class Fleet implements HandleHost {
     for (const slot of this.slots) slot.handle = this.#spawn(slot);
   }
 
-  /** Every worker instance that has not exited yet: slot workers and retiring ones. */
-  readonly live: WorkerHandle[] = [];
-
   schedulePump(): void {
     this.scheduler.schedule();
   }
@@ -125,7 +124,6 @@ export class Fleet implements HandleHost {
     this.live.push(h);
     return h;
   }
-
 
   released(slot: number): void {
     this.credits.released(slot);

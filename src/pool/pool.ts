@@ -17,7 +17,7 @@ import {
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from '../options.js';
 import { processRuntime } from '../transport/process.js';
 import { threadRuntime } from '../transport/thread.js';
-import { DEFAULT_CALL, parseCallOptions, refusal, type CallOptions } from './calls.js';
+import { DEFAULT_CALL, parseBroadcastOptions, parseCallOptions, refusal, type CallOptions } from './calls.js';
 import { Fleet, type FleetEvents } from './fleet.js';
 import { Inbox } from './inbox.js';
 import { snapshot } from './stats.js';
@@ -65,7 +65,6 @@ function bindTask(resolve: (value: never) => void, reject: (reason: unknown) => 
   t.reject = reject;
   binding = undefined;
 }
-
 
 export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends EventEmitter<PoolEvents<MessageOut<W>>> {
   readonly name: string;
@@ -187,16 +186,12 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     const [arg, options] = args as [unknown, BroadcastOptions | undefined];
     const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true);
     if (refused !== undefined) return Promise.reject(refused);
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      return Promise.reject(new InvalidArgTypeError(`Expected broadcast \`options\` to be an object, got ${describe(options)}`));
+    let sticky: boolean;
+    try {
+      sticky = parseBroadcastOptions(options);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    for (const key in options) {
-      if (key !== 'sticky') return Promise.reject(new InvalidArgValueError(`Unknown broadcast option \`${key}\`; known options: sticky`));
-    }
-    if (options?.sticky !== undefined && typeof options.sticky !== 'boolean') {
-      return Promise.reject(new InvalidArgTypeError(`Expected \`sticky\` to be a boolean, got ${describe(options.sticky)}`));
-    }
-    const sticky = options?.sticky === true;
     const fleet = this.#fleet;
     let record: { task: string; arg: unknown } | undefined;
     if (sticky) {

@@ -165,10 +165,6 @@ export class WorkerHandle {
     return this.#unlimited;
   }
 
-  get hasOutput(): boolean {
-    return this.#out.length > 0;
-  }
-
   flush(): void {
     if (this.#out.length === 0 || this.state === 'exited') return;
     const batch = this.#out;
