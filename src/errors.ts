@@ -17,6 +17,9 @@ export const ErrorCodes = {
   UNKNOWN_TASK: 'LOOPFLEET_ERR_UNKNOWN_TASK',
   DATA_CLONE: 'LOOPFLEET_ERR_DATA_CLONE',
   NO_MESSAGE_HANDLER: 'LOOPFLEET_ERR_NO_MESSAGE_HANDLER',
+  ABORTED: 'LOOPFLEET_ERR_ABORTED',
+  TIMEOUT: 'LOOPFLEET_ERR_TIMEOUT',
+  NOT_ITERABLE: 'LOOPFLEET_ERR_NOT_ITERABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -140,6 +143,31 @@ export class NoMessageHandlerError extends LoopfleetError {
 }
 
 /**
+ * The call's `signal` aborted: before the task started (it was removed from the queue) or while it
+ * ran (its `ctx.signal` in the worker aborted too). `cause` is the signal's reason.
+ */
+export class AbortError extends LoopfleetError {
+  constructor(reason?: unknown) {
+    const why = reason instanceof Error ? `: ${reason.message}` : reason === undefined ? '' : `: ${String(reason)}`;
+    super(ErrorCodes.ABORTED, `The task was aborted${why}`, reason === undefined ? undefined : { cause: reason });
+  }
+}
+
+/** The task ran longer than its `timeout` (counted from its start in a worker). */
+export class TimeoutError extends LoopfleetError {
+  constructor(readonly timeout: number, task?: string) {
+    super(ErrorCodes.TIMEOUT, `${task === undefined ? 'The task' : `Task ${JSON.stringify(task)}`} did not finish within its timeout of ${timeout} ms`);
+  }
+}
+
+/** `pool.stream()` called a task whose result is not iterable (a generator, iterable or stream). */
+export class NotIterableError extends LoopfleetError {
+  constructor(readonly task: string, got: string) {
+    super(ErrorCodes.NOT_ITERABLE, `Task ${JSON.stringify(task)} was called with stream() but returned ${got}; a streamed task must return an async generator, an iterable, an async iterable or a ReadableStream`);
+  }
+}
+
+/**
  * The class of a loopfleet error code, for errors rebuilt from a worker (a worker raises
  * UNKNOWN_TASK, DATA_CLONE, NO_MESSAGE_HANDLER, ...): they stay `instanceof` their class.
  */
@@ -169,6 +197,12 @@ export function errorClassFor(code: unknown): (abstract new (...args: never[]) =
       return InvalidArgTypeError;
     case ErrorCodes.INVALID_ARG_VALUE:
       return InvalidArgValueError;
+    case ErrorCodes.ABORTED:
+      return AbortError;
+    case ErrorCodes.TIMEOUT:
+      return TimeoutError;
+    case ErrorCodes.NOT_ITERABLE:
+      return NotIterableError;
     default:
       return undefined;
   }

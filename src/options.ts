@@ -64,6 +64,24 @@ export interface PoolOptions {
   /** Replace a worker, gracefully, once its V8 heap in use exceeds this many MB. @default Infinity */
   maxHeapMB?: number;
   /**
+   * Default `timeout` of `run` and `stream` calls, in ms, counted from the moment a task starts in
+   * its worker (never while it waits in a queue). Past it the call rejects with
+   * `LOOPFLEET_ERR_TIMEOUT` and the task's `ctx.signal` aborts. @default Infinity (none)
+   */
+  timeout?: number;
+  /**
+   * Default `terminateAfter` of `run` and `stream` calls: ms after an abort or timeout after which a
+   * task that still has not returned has its worker terminated and replaced (its other tasks fail
+   * with `LOOPFLEET_ERR_WORKER_CRASHED`, or retry). For tasks that cannot stop cooperatively, such
+   * as a long synchronous loop. @default Infinity (never)
+   */
+  terminateAfter?: number;
+  /**
+   * Default `highWaterMark` of `stream` calls: items of one stream in flight or buffered at most.
+   * The worker's generator runs only while there is room. @default 64
+   */
+  streamHighWaterMark?: number;
+  /**
    * Consecutive failed starts (module load, `init`, sticky replay, exit before ready) after which a
    * worker slot stops respawning and its work rejects with the cause. A module that fails to load
    * or has no `defineWorker` export fails at once. @default 3
@@ -91,6 +109,9 @@ export const DEFAULTS = {
   prefetch: 'auto',
   maxTasksPerWorker: Infinity,
   maxHeapMB: Infinity,
+  timeout: Infinity,
+  terminateAfter: Infinity,
+  streamHighWaterMark: 64,
   maxStartFailures: 3,
 } as const;
 
@@ -111,6 +132,9 @@ export interface ResolvedOptions {
   readonly prefetch: number;
   readonly maxTasksPerWorker: number;
   readonly maxHeapMB: number;
+  readonly timeout: number;
+  readonly terminateAfter: number;
+  readonly streamHighWaterMark: number;
   readonly maxStartFailures: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly execArgv: readonly string[] | undefined;
@@ -119,7 +143,8 @@ export interface ResolvedOptions {
 
 const KNOWN = new Set([
   'worker', 'size', 'runtime', 'concurrency', 'strategy', 'name', 'workerData', 'maxQueue', 'messageHighWaterMark', 'prefetch',
-  'maxTasksPerWorker', 'maxHeapMB', 'maxStartFailures', 'resourceLimits', 'execArgv', 'env',
+  'maxTasksPerWorker', 'maxHeapMB', 'maxStartFailures', 'resourceLimits', 'execArgv', 'env', 'timeout', 'terminateAfter',
+  'streamHighWaterMark',
 ]);
 
 export function resolveOptions(options: unknown): ResolvedOptions {
@@ -148,6 +173,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     maxTasksPerWorker: integer(o, 'maxTasksPerWorker', DEFAULTS.maxTasksPerWorker, 1, true),
     maxHeapMB: number(o, 'maxHeapMB', DEFAULTS.maxHeapMB),
     maxStartFailures: integer(o, 'maxStartFailures', DEFAULTS.maxStartFailures, 1),
+    timeout: duration(o.timeout, 'timeout', DEFAULTS.timeout),
+    terminateAfter: duration(o.terminateAfter, 'terminateAfter', DEFAULTS.terminateAfter, 0),
+    streamHighWaterMark: integer(o, 'streamHighWaterMark', DEFAULTS.streamHighWaterMark, 1),
     resourceLimits: resourceLimits(o.resourceLimits),
     execArgv: stringArray(o, 'execArgv'),
     env: env(o.env),
@@ -173,6 +201,20 @@ function integer(o: Record<string, unknown>, key: string, fallback: number, min:
   if (infinite && v === Infinity) return v;
   if (!Number.isInteger(v) || v < min) {
     throw new InvalidArgValueError(`Expected \`${key}\` to be an integer >= ${min}${infinite ? ' or Infinity' : ''}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** Longest delay setTimeout honours; longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay in ms: a number > min (>= 0 when min is 0) up to about 24.8 days, or Infinity for none. */
+export function duration(v: unknown, key: string, fallback: number, min = 1): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number') throw new InvalidArgTypeError(`Expected \`${key}\` to be a number of milliseconds, got ${describe(v)}`);
+  if (v === Infinity) return v;
+  if (!(v >= min) || v > MAX_TIMER_MS) {
+    throw new InvalidArgValueError(`Expected \`${key}\` to be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, or Infinity, got ${describe(v)}`);
   }
   return v;
 }

@@ -26,26 +26,46 @@ export const enum Kind {
   Credit = 4,
   /** `[Close, 0, 0, 0]`: finish, call `close(ctx)`, report Closed and exit. */
   Close = 5,
+  /**
+   * `[RunCtl, taskId, taskName, arg]`: a task the parent may cancel. It gets its own `ctx.signal`,
+   * and the worker reports Started (in the next batch) when it begins.
+   */
+  RunCtl = 6,
+  /** `[RunTimed, taskId, taskName, arg]`: as RunCtl, but Started leaves at once, before the task
+   * runs: the parent's timeout clock must start even if the task then blocks the worker's loop. */
+  RunTimed = 7,
+  /** `[Stream, taskId, taskName, arg]`: a task whose result is iterated; Started leaves at once and
+   * the worker produces nothing until the parent grants items with Pull. */
+  Stream = 8,
+  /** `[Pull, taskId, n, 0]`: the stream's consumer has room for `n` more items. */
+  Pull = 9,
+  /** `[Cancel, taskId, SerializedError, 0]`: abort the task's `ctx.signal` (with that reason);
+   * a task not started yet is dropped with an Err, a stream is ended (its `finally` runs). */
+  Cancel = 10,
 
   // worker -> parent
   /** `[Ready, 0, taskNames, hasOnMessage]`: init and sticky replays done. */
-  Ready = 10,
+  Ready = 20,
   /** `[Fail, 0, SerializedError, phase]`: the module did not load, or init/replay threw. */
-  Fail = 11,
-  /** `[Ok, taskId, value, 0]`. */
-  Ok = 12,
+  Fail = 21,
+  /** `[Ok, taskId, value, 0]`; for a stream, its end. */
+  Ok = 22,
   /** `[Err, taskId, SerializedError, 0]`. */
-  Err = 13,
+  Err = 23,
   /** `[Msg, 0, value, 0]`: `ctx.put(value)`. */
-  Msg = 14,
+  Msg = 24,
   /** `[Load, completed, busyMs, 0]`: sent with each result batch; drives adaptive prefetch. */
-  Load = 15,
+  Load = 25,
   /** `[Recycle, 0, reason, 0]`: the worker asks to be replaced (memory bound reached). */
-  Recycle = 16,
+  Recycle = 26,
   /** `[Closed, 0, SerializedError | null, 0]`: `close(ctx)` finished; the worker exits next. */
-  Closed = 17,
+  Closed = 27,
   /** `[Fatal, 0, SerializedError, 0]`: an uncaught error; the worker exits next. */
-  Fatal = 18,
+  Fatal = 28,
+  /** `[Started, taskId, 0, 0]`: a RunCtl, RunTimed or Stream task began in the worker. */
+  Started = 29,
+  /** `[Item, taskId, value, 0]`: one item of a stream. */
+  Item = 30,
 }
 
 /** Phase a start-up failure happened in. */

@@ -1,20 +1,52 @@
 /** Validation of the per-call arguments of run, put and broadcast; async methods reject with these. */
 import { describe, InvalidArgTypeError, InvalidArgValueError, PoolClosedError, PoolDestroyedError, UnknownTaskError, WorkerIndexError } from '../errors.js';
 import type { TransferListItem } from 'node:worker_threads';
+import { duration, type ResolvedOptions } from '../options.js';
 import type { Fleet } from './fleet.js';
-import type { BroadcastOptions, PutOptions, RunOptions } from './types.js';
+import type { BroadcastOptions, PutOptions, RunOptions, StreamOptions } from './types.js';
 
 export interface CallOptions {
   readonly target: number;
   readonly transfer: readonly TransferListItem[] | undefined;
   readonly retries: number;
   readonly wait: boolean;
+  readonly priority: number;
+  readonly series: unknown;
+  readonly signal: AbortSignal | undefined;
+  /** ms; Infinity = none. */
+  readonly timeout: number;
+  /** ms; Infinity = never. */
+  readonly terminateAfter: number;
+  readonly highWaterMark: number;
 }
 
-const RUN_KEYS = ['worker', 'transfer', 'retries', 'wait'];
-const PUT_KEYS = ['worker', 'transfer', 'wait'];
+export type CallMethod = 'run' | 'put' | 'stream';
 
-export const DEFAULT_CALL: CallOptions = Object.freeze({ target: -1, transfer: undefined, retries: 0, wait: true });
+const KEYS: Record<CallMethod, readonly string[]> = {
+  run: ['worker', 'transfer', 'retries', 'wait', 'priority', 'series', 'signal', 'timeout', 'terminateAfter'],
+  stream: ['worker', 'transfer', 'wait', 'priority', 'series', 'signal', 'timeout', 'terminateAfter', 'highWaterMark'],
+  put: ['worker', 'transfer', 'wait', 'priority', 'series'],
+};
+
+/** Priorities follow Unix niceness: -20 (soonest) to 20. */
+export const MIN_PRIORITY = -20;
+export const MAX_PRIORITY = 20;
+
+/** A call without options, under the pool's defaults. */
+export function defaultCall(o: ResolvedOptions): CallOptions {
+  return Object.freeze({
+    target: -1,
+    transfer: undefined,
+    retries: 0,
+    wait: true,
+    priority: 0,
+    series: undefined,
+    signal: undefined,
+    timeout: o.timeout,
+    terminateAfter: o.terminateAfter,
+    highWaterMark: o.streamHighWaterMark,
+  });
+}
 
 /** Why a new call is refused, if it is: a pool that ended, or a bad task name. */
 export function refusal(fleet: Fleet, destroyed: boolean, task?: unknown, checkTask = false): Error | undefined {
@@ -42,16 +74,16 @@ export function parseBroadcastOptions(options: BroadcastOptions | undefined): bo
   return options.sticky === true;
 }
 
-/** Validates `{ worker, transfer, retries, wait }`; throws the error to reject with. */
-export function parseCallOptions(options: RunOptions | PutOptions, method: string, fleet: Fleet): CallOptions {
+/** Validates the options of run, stream and put against the pool's defaults; throws the error to reject with. */
+export function parseCallOptions(options: RunOptions | PutOptions | StreamOptions, method: CallMethod, fleet: Fleet, defaults: CallOptions): CallOptions {
   if (options === null || typeof options !== 'object') throw new InvalidArgTypeError(`Expected ${method} \`options\` to be an object, got ${describe(options)}`);
+  const known = KEYS[method];
   for (const key in options) {
-    if (!(method === 'run' ? RUN_KEYS : PUT_KEYS).includes(key)) {
-      throw new InvalidArgValueError(`Unknown ${method} option \`${key}\`; known options: ${(method === 'run' ? RUN_KEYS : PUT_KEYS).join(', ')}`);
-    }
+    if (!known.includes(key)) throw new InvalidArgValueError(`Unknown ${method} option \`${key}\`; known options: ${known.join(', ')}`);
   }
-  const { worker, transfer, wait } = options;
-  const retries = (options as RunOptions).retries;
+  const { worker, transfer, wait, priority, series } = options;
+  const { retries, signal, timeout, terminateAfter } = options as RunOptions;
+  const { highWaterMark } = options as StreamOptions;
   const size = fleet.slots.length;
   if (worker !== undefined && (typeof worker !== 'number' || !Number.isInteger(worker) || worker < 0 || worker >= size)) {
     throw new WorkerIndexError(worker, size);
@@ -68,10 +100,33 @@ export function parseCallOptions(options: RunOptions | PutOptions, method: strin
     throw new InvalidArgValueError(`Expected \`retries\` to be an integer >= 0, got ${describe(retries)}`);
   }
   if (wait !== undefined && typeof wait !== 'boolean') throw new InvalidArgTypeError(`Expected \`wait\` to be a boolean, got ${describe(wait)}`);
+  if (priority !== undefined && (typeof priority !== 'number' || !Number.isInteger(priority) || priority < MIN_PRIORITY || priority > MAX_PRIORITY)) {
+    const Err = typeof priority === 'number' ? InvalidArgValueError : InvalidArgTypeError;
+    throw new Err(`Expected \`priority\` to be an integer from ${MIN_PRIORITY} (soonest) to ${MAX_PRIORITY}, got ${describe(priority)}`);
+  }
+  if (series !== undefined && typeof series !== 'string' && typeof series !== 'number') {
+    throw new InvalidArgTypeError(`Expected \`series\` to be a string or a number, got ${describe(series)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgTypeError(`Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`);
+  if (highWaterMark !== undefined && (typeof highWaterMark !== 'number' || !Number.isInteger(highWaterMark) || highWaterMark < 1)) {
+    const Err = typeof highWaterMark === 'number' ? InvalidArgValueError : InvalidArgTypeError;
+    throw new Err(`Expected \`highWaterMark\` to be an integer >= 1, got ${describe(highWaterMark)}`);
+  }
   const target = worker ?? -1;
   if (target >= 0) {
     const slotError = fleet.slots[target]?.error;
     if (slotError !== undefined) throw slotError;
   }
-  return { target, transfer, retries: retries ?? 0, wait: wait ?? true };
+  return {
+    target,
+    transfer,
+    retries: retries ?? 0,
+    wait: wait ?? true,
+    priority: priority ?? 0,
+    series,
+    signal,
+    timeout: duration(timeout, 'timeout', defaults.timeout),
+    terminateAfter: duration(terminateAfter, 'terminateAfter', defaults.terminateAfter, 0),
+    highWaterMark: highWaterMark ?? defaults.highWaterMark,
+  };
 }

@@ -224,8 +224,10 @@ export class Fleet implements HandleHost {
       if (task.sticky !== undefined && retry && h.tasks.size === 1) this.dropSticky(task);
       // A transferred argument went with the dead worker (threads): it cannot be sent again.
       const moved = task.transfer !== undefined && task.transfer.length > 0 && this.#options.runtime === 'thread';
-      if (retry && task.retries > 0 && task.bound === undefined && !moved) {
+      if (retry && task.retries > 0 && task.bound === undefined && !moved && !task.done) {
         task.retries--;
+        task.sentTo = -1;
+        task.ctl?.requeued();
         requeue.push(task);
       } else {
         task.reject(error);

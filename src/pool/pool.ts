@@ -17,7 +17,9 @@ import {
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from '../options.js';
 import { processRuntime } from '../transport/process.js';
 import { threadRuntime } from '../transport/thread.js';
-import { DEFAULT_CALL, parseBroadcastOptions, parseCallOptions, refusal, type CallOptions } from './calls.js';
+import { defaultCall, parseBroadcastOptions, parseCallOptions, refusal, type CallMethod, type CallOptions } from './calls.js';
+import { TaskControl } from './control.js';
+import { TaskStream } from './task-stream.js';
 import { Fleet, type FleetEvents } from './fleet.js';
 import { Inbox } from './inbox.js';
 import { snapshot } from './stats.js';
@@ -36,6 +38,9 @@ import type {
   PutOptions,
   RunArgs,
   RunOptions,
+  StreamArgs,
+  StreamItem,
+  StreamOptions,
   TaskName,
   TaskResult,
 } from './types.js';
@@ -72,6 +77,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   readonly runtime: 'thread' | 'process';
 
   readonly #options: ResolvedOptions;
+  readonly #defaultCall: CallOptions;
+  readonly #unqueue = (t: Task): void => this.#fleet.scheduler.remove(t);
   readonly #fleet: Fleet;
   readonly #inbox: Inbox;
   #nextId = 0;
@@ -92,6 +99,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       }
     }
     this.#options = o;
+    this.#defaultCall = defaultCall(o);
     this.name = o.name;
     this.size = o.size;
     this.runtime = o.runtime;
@@ -131,17 +139,34 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     const [arg, options] = args as [unknown, RunOptions | undefined];
     const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true);
     if (refused !== undefined) return Promise.reject(refused);
-    let call: CallOptions;
-    try {
-      call = options === undefined ? DEFAULT_CALL : parseCallOptions(options, 'run', this.#fleet);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const t = new Task(++this.#nextId, TaskKind.Run, task, arg, call.transfer, call.retries, call.target, undefined);
+    const call = this.#parse(options, 'run');
+    if (call instanceof Error) return Promise.reject(call);
+    const t = this.#task(TaskKind.Run, task, arg, call);
     binding = t;
     const promise = new Promise<TaskResult<W, K>>(bindTask);
-    this.#enqueue(t, call.wait);
+    if (t.ctl === undefined || t.ctl.arm()) this.#enqueue(t, call.wait);
     return promise;
+  }
+
+  /**
+   * Runs a task whose result is iterated (an async generator, an iterable, an async iterable or a
+   * ReadableStream) and returns its items as an async iterator. Lazy and bounded: the worker
+   * produces only while the consumer pulls, at most `highWaterMark` items ahead. `break`,
+   * `return()`, `signal` or `timeout` end the generator in the worker (its `finally` runs).
+   * Errors, including bad arguments, reject the iterator's `next()`.
+   */
+  stream<K extends TaskName<W>>(task: K, ...args: StreamArgs<W, K>): TaskStream<StreamItem<W, K>> {
+    const [arg, options] = args as [unknown, StreamOptions | undefined];
+    const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true);
+    const call = refused ?? this.#parse(options, 'stream');
+    if (call instanceof Error) return new TaskStream(0, call);
+    const stream = new TaskStream<StreamItem<W, K>>(call.highWaterMark);
+    const t = this.#task(TaskKind.Stream, task, arg, call, true);
+    t.resolve = () => stream.end();
+    t.reject = (err) => stream.fail(err);
+    stream.bind(t.ctl as TaskControl);
+    if ((t.ctl as TaskControl).arm()) this.#enqueue(t, call.wait);
+    return stream;
   }
 
   /**
@@ -154,13 +179,9 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     if (refused !== undefined) return Promise.reject(refused);
     // Once a worker has said it has no onMessage, fail here rather than in every worker.
     if (!this.#fleet.hasOnMessage) return Promise.reject(new NoMessageHandlerError());
-    let call: CallOptions;
-    try {
-      call = options === undefined ? DEFAULT_CALL : parseCallOptions(options, 'put', this.#fleet);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const t = new Task(++this.#nextId, TaskKind.Put, '', message, call.transfer, 0, call.target, undefined);
+    const call = this.#parse(options, 'put');
+    if (call instanceof Error) return Promise.reject(call);
+    const t = this.#task(TaskKind.Put, '', message, call);
     t.resolve = noop;
     const reportError = (err: unknown): void => this.#messageError(err, t);
     if (call.target >= 0 || !this.#fleet.scheduler.full) {
@@ -311,6 +332,25 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  #parse(options: RunOptions | PutOptions | StreamOptions | undefined, method: CallMethod): CallOptions | Error {
+    if (options === undefined) return this.#defaultCall;
+    try {
+      return parseCallOptions(options, method, this.#fleet, this.#defaultCall);
+    } catch (err) {
+      return err as Error;
+    }
+  }
+
+  #task(kind: TaskKind, name: string, arg: unknown, call: CallOptions, controlled = false): Task {
+    const t = new Task(++this.#nextId, kind, name, arg, call.transfer, call.retries, call.target, undefined);
+    t.priority = call.priority;
+    t.series = call.series;
+    if (controlled || (kind !== TaskKind.Put && (call.signal !== undefined || call.timeout !== Infinity || call.terminateAfter !== Infinity))) {
+      t.ctl = new TaskControl(t, call, this.#unqueue);
+    }
+    return t;
+  }
 
   #enqueue(t: Task, wait: boolean): void {
     const s = this.#fleet.scheduler;

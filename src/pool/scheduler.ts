@@ -156,6 +156,14 @@ export class Scheduler {
     return moved;
   }
 
+  /** Removes one task that was not sent yet (aborted while queued). */
+  remove(task: Task): void {
+    const match = (t: Task): boolean => t === task;
+    const queue = task.target >= 0 ? this.slots[task.target]?.pinned : this.queue;
+    if (queue !== undefined && queue.filterOut(match).length > 0) return;
+    this.waiting.filterOut(match);
+  }
+
   /** Removes and returns every queued task: shared, waiting and pinned. */
   takeQueued(): Task[] {
     // Concatenated without spreading into push(): queues can hold far more than an argument list.

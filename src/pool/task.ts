@@ -1,11 +1,13 @@
 /** One unit of work travelling through the pool: a task call or a `put` message. */
 import type { TransferListItem } from 'node:worker_threads';
 import type { StickyCall } from '../protocol.js';
+import type { TaskControl } from './control.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export const enum TaskKind {
   Run = 0,
   Put = 1,
+  Stream = 2,
 }
 
 export class Task {
@@ -18,6 +20,14 @@ export class Task {
   sentTo = -1;
   /** For a copy of a sticky broadcast: the recorded call, dropped if this copy fails in its worker. */
   sticky: StickyCall | undefined;
+  /** Lower runs sooner (-20 to 20). */
+  priority = 0;
+  /** Tasks of different series interleave fairly; undefined is the default series. */
+  series: unknown = undefined;
+  /** Signal, timeout and stream state, for the tasks that have any. */
+  ctl: TaskControl | undefined;
+  /** Set once the task was settled here (aborted, timed out) before its worker finished it. */
+  done = false;
 
   constructor(
     readonly id: number,

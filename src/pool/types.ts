@@ -33,13 +33,46 @@ export type TaskName<W> = keyof TasksOf<W> & string;
 export type TaskArg<W, K extends TaskName<W>> = string extends keyof TasksOf<W> ? unknown : Parameters<TasksOf<W>[K]>[0];
 export type TaskResult<W, K extends TaskName<W>> = Awaited<ReturnType<TasksOf<W>[K]>>;
 
-export interface RunOptions {
+/** Where a call waits in the queue. */
+export interface QueueOptions {
+  /**
+   * Lower runs sooner, like Unix niceness: an integer from -20 to 20. Equal priorities run in
+   * submission order. @default 0
+   */
+  priority?: number;
+  /**
+   * Calls of different series (at the same priority) interleave fairly, each series in its own
+   * submission order: a long series submitted first does not hold back one submitted later.
+   * Calls without a series form one series of their own.
+   */
+  series?: string | number;
+}
+
+/** Cancellation and timeouts of a call. */
+export interface CancelOptions {
+  /**
+   * Aborting it removes a queued call (rejecting with `LOOPFLEET_ERR_ABORTED`, the reason as
+   * `cause`), or rejects a running one at once and aborts its `ctx.signal` in the worker.
+   */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds from the task's start in a worker (queue time does not count). Past it the call
+   * rejects with `LOOPFLEET_ERR_TIMEOUT` and `ctx.signal` aborts. @default the pool's `timeout`
+   */
+  timeout?: number;
+  /**
+   * Milliseconds after an abort or timeout after which a task that has not returned has its
+   * worker terminated and replaced. @default the pool's `terminateAfter` (never)
+   */
+  terminateAfter?: number;
+}
+
+/** Where a task runs and how its argument travels. */
+export interface PlacementOptions {
   /** Run on this worker (slot index 0 to size - 1) rather than by the pool's strategy. */
   worker?: number;
   /** ArrayBuffers (or MessagePorts) in the argument to move instead of copy (thread runtime). */
   transfer?: readonly TransferListItem[];
-  /** If the worker crashes while running this task, run it again elsewhere this many times. @default 0 */
-  retries?: number;
   /**
    * When `maxQueue` tasks already wait: `true` waits for room, `false` rejects at once with
    * `LOOPFLEET_ERR_QUEUE_FULL`. @default true
@@ -47,12 +80,44 @@ export interface RunOptions {
   wait?: boolean;
 }
 
+export interface RunOptions extends PlacementOptions, QueueOptions, CancelOptions {
+  /** If the worker crashes while running this task, run it again elsewhere this many times. @default 0 */
+  retries?: number;
+}
+
 /** `arg` may be omitted when the task accepts `undefined`. */
 export type RunArgs<W, K extends TaskName<W>> = undefined extends TaskArg<W, K>
   ? [arg?: TaskArg<W, K>, options?: RunOptions]
   : [arg: TaskArg<W, K>, options?: RunOptions];
 
-export interface PutOptions {
+export interface StreamOptions extends PlacementOptions, QueueOptions, CancelOptions {
+  /**
+   * Items in flight or buffered at most; the worker's generator runs only while there is room.
+   * @default the pool's `streamHighWaterMark` (64)
+   */
+  highWaterMark?: number;
+}
+
+/** `arg` may be omitted when the task accepts `undefined`. */
+export type StreamArgs<W, K extends TaskName<W>> = undefined extends TaskArg<W, K>
+  ? [arg?: TaskArg<W, K>, options?: StreamOptions]
+  : [arg: TaskArg<W, K>, options?: StreamOptions];
+
+/** What a streamed task yields: the items of the (async) iterable or ReadableStream it returns. */
+export type StreamItem<W, K extends TaskName<W>> = ItemOf<TaskResult<W, K>>;
+type ItemOf<R> = unknown extends R
+  ? unknown
+  : R extends AsyncIterable<infer T>
+    ? T
+    : R extends ReadableStream<infer T>
+      ? T
+      : R extends string
+        ? never
+        : R extends Iterable<infer T>
+          ? T
+          : never;
+
+export interface PutOptions extends QueueOptions {
   /** Deliver to this worker (slot index) rather than by the pool's strategy. */
   worker?: number;
   /** ArrayBuffers in the message to move instead of copy (thread runtime). */

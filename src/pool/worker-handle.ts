@@ -3,7 +3,7 @@
  * batch of records waiting to be sent to it, and the decoding of what it sends back.
  */
 import type { TransferListItem } from 'node:worker_threads';
-import { deserializeError, type SerializedError } from '../error-codec.js';
+import { deserializeError, serializeError, type SerializedError } from '../error-codec.js';
 import { DataCloneError } from '../errors.js';
 import { Kind, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
 import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from '../transport/types.js';
@@ -115,8 +115,35 @@ export class WorkerHandle {
     this.tasks.set(task.id, task);
     this.dispatched++;
     task.sentTo = this.slot;
+    const ctl = task.ctl;
     if (task.kind === TaskKind.Put) this.#out.push(Kind.Put, task.id, task.arg, 0);
-    else this.#out.push(Kind.Run, task.id, task.name, task.arg);
+    else if (ctl === undefined) this.#out.push(Kind.Run, task.id, task.name, task.arg);
+    else {
+      ctl.handle = this;
+      const kind = task.kind === TaskKind.Stream ? Kind.Stream : ctl.timed ? Kind.RunTimed : Kind.RunCtl;
+      this.#out.push(kind, task.id, task.name, task.arg);
+    }
+  }
+
+  /** Tells the worker to abort a task's `ctx.signal` (or drop it if it has not started). */
+  cancel(taskId: number, reason: Error): void {
+    if (this.state === 'exited') return;
+    this.#out.push(Kind.Cancel, taskId, serializeError(reason), 0);
+    this.flush();
+  }
+
+  /** Grants a stream `n` more items; goes out with the next pump. */
+  pull(taskId: number, n: number): void {
+    if (this.state === 'exited') return;
+    this.#out.push(Kind.Pull, taskId, n, 0);
+    this.#host.schedulePump();
+  }
+
+  /** Ends this worker at once; its tasks fail as in a crash, with `cause` as the reason. */
+  terminate(cause: Error): void {
+    if (this.state === 'exited') return;
+    this.fatal ??= cause;
+    void this.transport.terminate();
   }
 
   /**
@@ -219,6 +246,12 @@ export class WorkerHandle {
           task.reject(deserializeError(batch[i + 2] as SerializedError));
           break;
         }
+        case Kind.Item:
+          tasks.get(batch[i + 1] as number)?.ctl?.stream?.push(batch[i + 2]);
+          break;
+        case Kind.Started:
+          tasks.get(batch[i + 1] as number)?.ctl?.started();
+          break;
         case Kind.Msg:
           this.#host.handleMessage(this, batch[i + 2]);
           break;

@@ -21,9 +21,12 @@ export class Output {
   /** Processes copy: transfer lists mean nothing there. */
   transfersApply = true;
   readonly #ch: ParentChannel;
+  /** Told when a stream item could not be sent: that stream has failed and must stop. */
+  readonly #itemDropped: (taskId: number) => void;
 
-  constructor(channel: ParentChannel) {
+  constructor(channel: ParentChannel, itemDropped: (taskId: number) => void) {
     this.#ch = channel;
+    this.#itemDropped = itemDropped;
   }
 
   get size(): number {
@@ -85,6 +88,9 @@ export class Output {
       } catch (err) {
         if (kind === Kind.Ok) {
           this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError(`the result of a task`, err)), 0]);
+        } else if (kind === Kind.Item) {
+          this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError('an item of a stream', err)), 0]);
+          this.#itemDropped(record[1] as number);
         } else if (put !== undefined) {
           outbox?.fail(put, new DataCloneError('a message from ctx.put()', err));
         } else {

@@ -5,14 +5,21 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { performance } from 'node:perf_hooks';
-import { serializeError } from '../error-codec.js';
-import { DataCloneError, NoMessageHandlerError, UnknownTaskError } from '../errors.js';
+import { deserializeError, serializeError, type SerializedError } from '../error-codec.js';
+import { AbortError, DataCloneError, NoMessageHandlerError, UnknownTaskError } from '../errors.js';
 import { Kind, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
 import type { ParentChannel } from '../transport/types.js';
 import { Transfer, type TaskFunction, type WorkerContext, type WorkerDefinition } from './define.js';
 import { loadDefinition } from './load.js';
 import { MessageOutbox } from './outbox.js';
 import { Output } from './output.js';
+import { StreamPump, type StreamSink } from './stream-pump.js';
+
+/** A task the parent may cancel: its own signal, and its pump when it is a stream. */
+interface Control {
+  readonly controller: AbortController;
+  pump: StreamPump | undefined;
+}
 
 const HEAP_CHECK_INTERVAL_MS = 100;
 
@@ -42,6 +49,13 @@ export class WorkerRuntime {
   /** True while a batch is being decoded: its results leave together at the end. */
   #receiving = false;
   readonly #flushBound = (): void => this.#flush();
+  /** Cancellable tasks and streams that have started, by task id. */
+  readonly #controls = new Map<number, Control>();
+  readonly #sink: StreamSink = {
+    item: (id, value) => this.#item(id, value),
+    end: (id) => this.#settled(id, Kind.Ok, undefined),
+    fail: (id, err) => this.#settled(id, Kind.Err, serializeError(err)),
+  };
 
   // Load report for the parent's adaptive prefetch.
   #completed = 0;
@@ -52,7 +66,7 @@ export class WorkerRuntime {
 
   constructor(channel: ParentChannel) {
     this.#ch = channel;
-    this.#out = new Output(channel);
+    this.#out = new Output(channel, (id) => this.#controls.get(id)?.pump?.stop());
     channel.onMessage((batch) => this.#receive(batch));
   }
 
@@ -63,6 +77,9 @@ export class WorkerRuntime {
       switch (kind) {
         case Kind.Run:
         case Kind.Put:
+        case Kind.RunCtl:
+        case Kind.RunTimed:
+        case Kind.Stream:
           if (this.#busySince < 0) this.#busySince = performance.now();
           if (this.#ready && this.#head === this.#queue.length && this.#running < this.#concurrency) {
             this.#start(kind, batch[i + 1] as number, batch[i + 2], batch[i + 3]);
@@ -74,6 +91,12 @@ export class WorkerRuntime {
           // Credit can arrive before the module has loaded (a close while starting): keep it.
           if (this.#outbox === undefined) this.#earlyCredit += batch[i + 1] as number;
           else this.#outbox.credit(batch[i + 1] as number);
+          break;
+        case Kind.Pull:
+          this.#controls.get(batch[i + 1] as number)?.pump?.pull(batch[i + 2] as number);
+          break;
+        case Kind.Cancel:
+          this.#cancel(batch[i + 1] as number, deserializeError(batch[i + 2] as SerializedError));
           break;
         case Kind.Close:
           void this.#close();
@@ -140,6 +163,36 @@ export class WorkerRuntime {
   // ---- tasks ----------------------------------------------------------------------------------
 
   #start(kind: Kind, id: number, name: unknown, arg: unknown): void {
+    if (kind === Kind.Run || kind === Kind.Put) return this.#call(kind, id, name, arg, this.#ctx as WorkerContext);
+    if ((kind as number) === 0) return; // cancelled while it waited here
+    // A cancellable task or a stream: its own signal, which also follows the worker's.
+    const controller = new AbortController();
+    const control: Control = { controller, pump: undefined };
+    this.#controls.set(id, control);
+    const ctx = Object.freeze({ ...(this.#ctx as WorkerContext), signal: controller.signal });
+    this.#out.write(Kind.Started, id, 0, 0);
+    // Before the task runs: if it blocks this loop, the parent's timeout clock is already going.
+    if (kind !== Kind.RunCtl) this.#flush();
+    if (kind !== Kind.Stream) return this.#call(kind, id, name, arg, ctx);
+    const fn = this.#tasks.get(name as string);
+    if (fn === undefined) return this.#settled(id, Kind.Err, serializeError(new UnknownTaskError(String(name), [...this.#tasks.keys()])));
+    const pump = new StreamPump(id, name as string, this.#sink);
+    control.pump = pump;
+    this.#running++;
+    let result: unknown;
+    try {
+      result = fn.call((this.#def as WorkerDefinition).tasks, arg as never, ctx);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    void pump.run(result).then(() => {
+      this.#running--;
+      this.#drain();
+      this.#idleCheck();
+    });
+  }
+
+  #call(kind: Kind, id: number, name: unknown, arg: unknown, ctx: WorkerContext): void {
     const def = this.#def as WorkerDefinition;
     let fn: TaskFunction | undefined;
     let self: unknown = def.tasks;
@@ -154,7 +207,7 @@ export class WorkerRuntime {
     }
     let result: unknown;
     try {
-      result = fn.call(self, arg as never, this.#ctx as WorkerContext);
+      result = fn.call(self, arg as never, ctx);
     } catch (err) {
       return this.#fail(id, err);
     }
@@ -192,7 +245,44 @@ export class WorkerRuntime {
     }
   }
 
+  /** Aborts a started task's signal (a stream also stops), or drops one still waiting here. */
+  #cancel(id: number, reason: Error): void {
+    const control = this.#controls.get(id);
+    if (control !== undefined) {
+      control.controller.abort(reason);
+      control.pump?.stop();
+      return;
+    }
+    const q = this.#queue;
+    for (let i = this.#head; i < q.length; i += STRIDE) {
+      if (q[i + 1] === id && q[i] !== Kind.Put) {
+        q[i] = 0; // see #start
+        return this.#fail(id, reason instanceof AbortError ? reason : new AbortError(reason));
+      }
+    }
+  }
+
+  /** Writes one stream item (moving its buffers when it is a `transfer()`). */
+  #item(id: number, value: unknown): Error | undefined {
+    if (value instanceof Transfer) {
+      const problem = this.#out.addTransfers(value.transferList);
+      if (problem !== undefined) return new DataCloneError(`an item of a stream: its transfer list holds ${problem}`);
+      value = value.value;
+    }
+    this.#out.write(Kind.Item, id, value, 0);
+    this.#scheduleFlush();
+    return undefined;
+  }
+
+  #settled(id: number, kind: Kind.Ok | Kind.Err, value: unknown): void {
+    this.#controls.delete(id);
+    this.#out.write(kind, id, value, 0);
+    this.#completed++;
+    this.#scheduleFlush();
+  }
+
   #ok(id: number, value: unknown): void {
+    this.#controls.delete(id);
     if (value instanceof Transfer) {
       const problem = this.#out.addTransfers(value.transferList);
       if (problem !== undefined) return this.#fail(id, new DataCloneError(`the result of a task: its transfer list holds ${problem}`));
@@ -204,6 +294,7 @@ export class WorkerRuntime {
   }
 
   #fail(id: number, err: unknown): void {
+    this.#controls.delete(id);
     this.#out.write(Kind.Err, id, serializeError(err), 0);
     this.#completed++;
     this.#scheduleFlush();
@@ -272,7 +363,9 @@ export class WorkerRuntime {
     if (this.#closing) return;
     this.#closing = true;
     // The signal first, so that an init or a subscription waiting on it can stop.
-    this.#abort.abort(new Error('The worker is shutting down'));
+    const reason = new Error('The worker is shutting down');
+    this.#abort.abort(reason);
+    for (const control of this.#controls.values()) control.controller.abort(reason);
     await this.#launched;
     let error: unknown = null;
     try {
