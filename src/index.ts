@@ -15,6 +15,12 @@ export type {
   PutOptions,
   RunArgs,
   RunOptions,
+  StreamArgs,
+  StreamItem,
+  StreamOptions,
+  QueueOptions,
+  CancelOptions,
+  PlacementOptions,
   TaskArg,
   TaskName,
   TaskResult,
@@ -23,9 +29,11 @@ export type {
   WorkerStats,
 } from './pool/types.js';
 export type { WorkerExitEvent } from './pool/fleet.js';
+export type { TaskStream } from './pool/task-stream.js';
 export { DEFAULTS, type PoolOptions, type RuntimeName, type Strategy } from './options.js';
 export type { ResourceLimits } from './transport/types.js';
 export {
+  AbortError,
   DataCloneError,
   ErrorCodes,
   InvalidArgTypeError,
@@ -34,7 +42,9 @@ export {
   NoMessageHandlerError,
   PoolClosedError,
   PoolDestroyedError,
+  NotIterableError,
   QueueFullError,
+  TimeoutError,
   UnknownTaskError,
   WorkerCrashedError,
   WorkerIndexError,
