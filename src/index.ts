@@ -3,6 +3,7 @@
  * threads or child processes, with messages both ways.
  */
 export { Pool } from './pool/pool.js';
+export { Tracker } from './tracker.js';
 export type {
   AnyWorkerDefinition,
   BroadcastArgs,
