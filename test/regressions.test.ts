@@ -371,7 +371,7 @@ for (const runtime of RUNTIMES) {
 
     test('unknown call options and wrongly typed broadcast options are refused', async (t) => {
       const p = pool<Basic>(t, { worker: 'basic', size: 1, runtime });
-      await assert.rejects(p.run('add', { a: 1, b: 1 }, { timeout: 5 } as never), { code: ErrorCodes.INVALID_ARG_VALUE, message: /Unknown run option `timeout`/ });
+      await assert.rejects(p.run('add', { a: 1, b: 1 }, { timeoutMs: 5 } as never), { code: ErrorCodes.INVALID_ARG_VALUE, message: /Unknown run option `timeoutMs`; known options: worker, transfer, retries, wait, priority, series, signal, timeout, terminateAfter/ });
       await assert.rejects(p.put({}, { retries: 1 } as never), { code: ErrorCodes.INVALID_ARG_VALUE, message: /Unknown put option `retries`/ });
       await assert.rejects(p.broadcast('whoami', undefined, { sticky: 'yes' } as never), { code: ErrorCodes.INVALID_ARG_TYPE, message: /`sticky` to be a boolean/ });
       assert.equal(await p.run('add', { a: 1, b: 1 }), 2);

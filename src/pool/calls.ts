@@ -3,6 +3,7 @@ import { describe, InvalidArgTypeError, InvalidArgValueError, PoolClosedError, P
 import type { TransferListItem } from 'node:worker_threads';
 import { duration, type ResolvedOptions } from '../options.js';
 import type { Fleet } from './fleet.js';
+import { validatePriority } from './priority-queue.js';
 import type { BroadcastOptions, PutOptions, RunOptions, StreamOptions } from './types.js';
 
 export interface CallOptions {
@@ -27,10 +28,6 @@ const KEYS: Record<CallMethod, readonly string[]> = {
   stream: ['worker', 'transfer', 'wait', 'priority', 'series', 'signal', 'timeout', 'terminateAfter', 'highWaterMark'],
   put: ['worker', 'transfer', 'wait', 'priority', 'series'],
 };
-
-/** Priorities follow Unix niceness: -20 (soonest) to 20. */
-export const MIN_PRIORITY = -20;
-export const MAX_PRIORITY = 20;
 
 /** A call without options, under the pool's defaults. */
 export function defaultCall(o: ResolvedOptions): CallOptions {
@@ -100,10 +97,6 @@ export function parseCallOptions(options: RunOptions | PutOptions | StreamOption
     throw new InvalidArgValueError(`Expected \`retries\` to be an integer >= 0, got ${describe(retries)}`);
   }
   if (wait !== undefined && typeof wait !== 'boolean') throw new InvalidArgTypeError(`Expected \`wait\` to be a boolean, got ${describe(wait)}`);
-  if (priority !== undefined && (typeof priority !== 'number' || !Number.isInteger(priority) || priority < MIN_PRIORITY || priority > MAX_PRIORITY)) {
-    const Err = typeof priority === 'number' ? InvalidArgValueError : InvalidArgTypeError;
-    throw new Err(`Expected \`priority\` to be an integer from ${MIN_PRIORITY} (soonest) to ${MAX_PRIORITY}, got ${describe(priority)}`);
-  }
   if (series !== undefined && typeof series !== 'string' && typeof series !== 'number') {
     throw new InvalidArgTypeError(`Expected \`series\` to be a string or a number, got ${describe(series)}`);
   }
@@ -122,7 +115,7 @@ export function parseCallOptions(options: RunOptions | PutOptions | StreamOption
     transfer,
     retries: retries ?? 0,
     wait: wait ?? true,
-    priority: priority ?? 0,
+    priority: validatePriority(priority),
     series,
     signal,
     timeout: duration(timeout, 'timeout', defaults.timeout),

@@ -22,6 +22,41 @@ export interface ControlOptions {
   readonly terminateAfter: number;
 }
 
+/**
+ * The tasks listening to each signal. Why one listener per signal rather than per task: removing
+ * an EventTarget listener is a linear search, so 100k tasks sharing one signal would settle in
+ * quadratic time, and each abort would search again.
+ */
+interface Watchers {
+  readonly controls: Set<TaskControl>;
+  readonly listener: () => void;
+}
+const watching = new WeakMap<AbortSignal, Watchers>();
+
+function watch(signal: AbortSignal, ctl: TaskControl): void {
+  let w = watching.get(signal);
+  if (w === undefined) {
+    const controls = new Set<TaskControl>();
+    const listener = (): void => {
+      watching.delete(signal);
+      // One error for all: creating (and capturing a stack for) one per task is most of the cost.
+      const error = new AbortError(signal.reason);
+      for (const c of [...controls]) c.stop(error);
+    };
+    w = { controls, listener };
+    watching.set(signal, w);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  w.controls.add(ctl);
+}
+
+function unwatch(signal: AbortSignal, ctl: TaskControl): void {
+  const w = watching.get(signal);
+  if (w === undefined || !w.controls.delete(ctl) || w.controls.size > 0) return;
+  watching.delete(signal);
+  signal.removeEventListener('abort', w.listener);
+}
+
 export class TaskControl {
   /** The worker instance the task was sent to, while it has it. */
   handle: WorkerHandle | undefined;
@@ -32,7 +67,6 @@ export class TaskControl {
   #graceWanted = false;
   #resolve: (value: unknown) => void = noop;
   #reject: (reason: unknown) => void = noop;
-  readonly #onAbort = (): void => this.stop(new AbortError((this.options.signal as AbortSignal).reason));
 
   constructor(
     readonly task: Task,
@@ -70,7 +104,7 @@ export class TaskControl {
       task.reject(new AbortError(signal.reason));
       return false;
     }
-    signal.addEventListener('abort', this.#onAbort, { once: true });
+    watch(signal, this);
     return true;
   }
 
@@ -99,7 +133,7 @@ export class TaskControl {
     const task = this.task;
     if (task.done) return;
     task.done = true;
-    this.options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#unwatch();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     const h = this.handle;
     if (h === undefined) {
@@ -132,7 +166,12 @@ export class TaskControl {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.#grace !== undefined) clearTimeout(this.#grace);
     this.#timer = this.#grace = undefined;
-    this.options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#unwatch();
+  }
+
+  #unwatch(): void {
+    const signal = this.options.signal;
+    if (signal !== undefined) unwatch(signal, this);
   }
 }
 

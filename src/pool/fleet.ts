@@ -7,7 +7,7 @@ import { WorkerCrashedError, WorkerInitError, WorkerModuleError } from '../error
 import type { ResolvedOptions } from '../options.js';
 import type { StickyCall } from '../protocol.js';
 import type { ExitReport, Runtime } from '../transport/types.js';
-import { Deque } from '../deque.js';
+import { PriorityQueue } from './priority-queue.js';
 import { MessageCredits } from './credits.js';
 import { Scheduler, type Slot } from './scheduler.js';
 import type { Task } from './task.js';
@@ -80,7 +80,7 @@ export class Fleet implements HandleHost {
       const slot: SlotCounters = {
         index: i,
         handle: undefined,
-        pinned: new Deque<Task>(),
+        pinned: new PriorityQueue<Task>(),
         startFailures: 0,
         error: undefined,
         completed: 0,

@@ -10,6 +10,7 @@
  */
 import { Deque } from '../deque.js';
 import type { Strategy } from '../options.js';
+import { PriorityQueue } from './priority-queue.js';
 import type { Task } from './task.js';
 import type { WorkerHandle } from './worker-handle.js';
 
@@ -18,7 +19,7 @@ export interface Slot {
   /** The slot's current worker; undefined once the slot has failed for good. */
   handle: WorkerHandle | undefined;
   /** Tasks submitted with `{ worker: index }`; they survive a respawn of the slot's worker. */
-  readonly pinned: Deque<Task>;
+  readonly pinned: PriorityQueue<Task>;
   /** Consecutive failed starts. */
   startFailures: number;
   /** Set when the slot stopped respawning: the error its work rejects with. */
@@ -26,7 +27,8 @@ export interface Slot {
 }
 
 export class Scheduler {
-  readonly queue = new Deque<Task>();
+  /** By priority, then fairly across series, then in order. */
+  readonly queue = new PriorityQueue<Task>();
   /** Calls waiting for room in a full queue (`maxQueue`), in order. */
   readonly waiting = new Deque<Task>();
   #rr = 0;
@@ -149,6 +151,7 @@ export class Scheduler {
     let moved = false;
     while (this.waiting.length > 0 && this.queue.length < this.maxQueue) {
       const task = this.waiting.shift() as Task;
+      if (task.done) continue; // aborted while it waited
       this.queue.push(task);
       task.admitted?.();
       moved = true;
@@ -156,19 +159,20 @@ export class Scheduler {
     return moved;
   }
 
-  /** Removes one task that was not sent yet (aborted while queued). */
+  /**
+   * Removes one task that was not sent yet (aborted while queued). O(log n) from the queues; a call
+   * still waiting for room is only marked (`done`) and skipped when its turn comes.
+   */
   remove(task: Task): void {
-    const match = (t: Task): boolean => t === task;
     const queue = task.target >= 0 ? this.slots[task.target]?.pinned : this.queue;
-    if (queue !== undefined && queue.filterOut(match).length > 0) return;
-    this.waiting.filterOut(match);
+    queue?.delete(task);
   }
 
   /** Removes and returns every queued task: shared, waiting and pinned. */
   takeQueued(): Task[] {
     // Concatenated without spreading into push(): queues can hold far more than an argument list.
-    let out = this.queue.filterOut(all).concat(this.waiting.filterOut(all));
-    for (const slot of this.slots) out = out.concat(slot.pinned.filterOut(all));
+    let out = this.queue.drain().concat(this.waiting.filterOut((t) => !t.done));
+    for (const slot of this.slots) out = out.concat(slot.pinned.drain());
     return out;
   }
 
@@ -177,8 +181,4 @@ export class Scheduler {
     for (const slot of this.slots) n += slot.pinned.length;
     return n;
   }
-}
-
-function all(): boolean {
-  return true;
 }

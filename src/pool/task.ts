@@ -28,6 +28,8 @@ export class Task {
   ctl: TaskControl | undefined;
   /** Set once the task was settled here (aborted, timed out) before its worker finished it. */
   done = false;
+  /** The priority queue's bookkeeping while the task is queued. */
+  queueNode: unknown = undefined;
 
   constructor(
     readonly id: number,
