@@ -237,14 +237,18 @@ test('randomized model test against a naive reference (seeded)', () => {
         q.push(it);
         ref.push(it, false);
         queued.push(it);
-      } else if (r < pushBias + 0.05 && taken.length > 0) {
+      } else if (r < pushBias + 0.07 && taken.length > 0) {
+        // Back in: a retry at the front, or (deleted ones too) a plain push again.
         const it = taken.splice(Math.floor(random() * taken.length), 1)[0] as Item;
-        q.pushFront(it);
-        ref.push(it, true);
+        const front = r < pushBias + 0.04;
+        if (front) q.pushFront(it);
+        else q.push(it);
+        ref.push(it, front);
         queued.push(it);
       } else if (r < pushBias + 0.15 && queued.length > 0) {
         const it = queued.splice(Math.floor(random() * queued.length), 1)[0] as Item;
         assert.equal(q.delete(it), ref.remove(it, false), where);
+        taken.push(it);
       } else if (r < pushBias + 0.2) {
         assert.equal(q.peek(), ref.first(), where);
       } else {

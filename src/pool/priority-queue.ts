@@ -13,14 +13,16 @@
  * per-series queues and gives each item a fixed key, so a binary heap keeps it O(log n).
  *
  * Speed: a level that has only ever seen the default series since it was last empty is a ring
- * buffer (O(1)); in it virtual times only grow with arrival, so FIFO order is the fair order. The
- * first item with a series turns the level into a heap (the buffer, being sorted, is already a
- * valid heap); the level turns back when it empties. Non-empty levels are bits in two 32-bit
- * masks, so finding the lowest one is O(1). `delete` is O(log n) in a heap and O(1) in a buffer
- * (a tombstone that `shift` skips; buffers mostly dead are compacted).
+ * buffer of (item, virtual time) pairs: O(1) and no allocation per item. In it the order of
+ * arrival (pushFront aside) is the fair order, as virtual times only grow. The first item with a
+ * series turns the level into a heap of nodes (the buffer, being sorted, is already a valid heap);
+ * the level turns back when it empties. Non-empty levels are bits in two 32-bit masks, so finding
+ * the lowest one is O(1). `delete` is O(log n) in a heap and O(1) in a buffer (a tombstone that
+ * `shift` skips; buffers mostly dead are compacted).
  */
 import { Deque } from '../deque.js';
 import { describe, InvalidArgTypeError, InvalidArgValueError } from '../errors.js';
+import { HeapNode, heapPop, heapPush, heapRemove } from './vtime-heap.js';
 
 export const MIN_PRIORITY = -20;
 export const MAX_PRIORITY = 20;
@@ -50,17 +52,7 @@ export function validatePriority(value: unknown, name = 'priority'): number {
   return value;
 }
 
-class Node<T> {
-  index = -1; // position in the level's heap
-  dead = false; // deleted while in a ring buffer
-  constructor(
-    readonly item: T,
-    readonly vt: number,
-    readonly seq: number,
-    readonly series: unknown,
-    readonly level: Level<T>,
-  ) {}
-}
+type Node<T> = HeapNode<T, Level<T>>;
 
 interface SeriesState {
   last: number;
@@ -70,16 +62,16 @@ interface SeriesState {
 class Level<T> {
   constructor(readonly index: number) {}
   live = 0;
-  dead = 0; // tombstones in `fifo`
   clock = 0;
   defLast = 0; // the default series' state, kept out of `series` for speed
   defCount = 0;
-  fifo: Deque<Node<T>> | undefined = new Deque();
+  /** Ring-buffer mode: item, virtual time, item, virtual time, ... */
+  fifo: Deque<unknown> | undefined = new Deque();
+  /** Items deleted while in `fifo`, still in it (undefined when none). */
+  tombs: Set<T> | undefined;
   heap: Node<T>[] | undefined;
   series: Map<unknown, SeriesState> | undefined;
 }
-
-const before = (a: Node<unknown>, b: Node<unknown>): boolean => a.vt < b.vt || (a.vt === b.vt && a.seq < b.seq);
 
 export class PriorityQueue<T extends QueueItem> {
   readonly #levels: (Level<T> | undefined)[] = new Array<Level<T> | undefined>(MAX_PRIORITY - MIN_PRIORITY + 1).fill(undefined);
@@ -111,14 +103,17 @@ export class PriorityQueue<T extends QueueItem> {
   shift(): T | undefined {
     if (this.#size === 0) return undefined;
     const level = this.#levels[this.#lowest()] as Level<T>;
-    let node: Node<T>;
-    if (level.fifo !== undefined) {
-      node = shiftLive(level);
-    } else {
-      node = heapPop(level.heap as Node<T>[]);
+    const fifo = level.fifo;
+    if (fifo !== undefined) {
+      if (level.tombs !== undefined) dropDeadHead(level, fifo);
+      const item = fifo.shift() as T;
+      level.clock = fifo.shift() as number;
+      this.#release(item, level, undefined);
+      return item;
     }
+    const node = heapPop(level.heap as Node<T>[]);
     level.clock = node.vt;
-    this.#release(node, level);
+    this.#release(node.item, level, node.series);
     return node.item;
   }
 
@@ -126,30 +121,29 @@ export class PriorityQueue<T extends QueueItem> {
   peek(): T | undefined {
     if (this.#size === 0) return undefined;
     const level = this.#levels[this.#lowest()] as Level<T>;
-    if (level.fifo === undefined) return (level.heap as Node<T>[])[0]?.item;
-    const node = shiftLive(level);
-    level.fifo.pushFront(node);
-    return node.item;
+    const fifo = level.fifo;
+    if (fifo === undefined) return (level.heap as Node<T>[])[0]?.item;
+    if (level.tombs !== undefined) dropDeadHead(level, fifo);
+    const item = fifo.shift() as T;
+    fifo.pushFront(item);
+    return item;
   }
 
-  /** Removes a queued item (an abort while queued). Returns false when it was not queued. */
+  /** Removes a queued item (an abort while queued). Returns false when it was not queued here. */
   delete(item: T): boolean {
-    const node = item.queueNode as Node<T> | undefined;
-    if (node === undefined) return false;
-    const level = node.level;
+    const where = item.queueNode as Level<T> | Node<T> | undefined;
+    if (where === undefined) return false;
+    const level = where instanceof Level ? where : where.level;
     if (this.#levels[level.index] !== level) return false; // queued in another queue
-    if (level.fifo !== undefined) {
-      node.dead = true;
-      level.dead++;
+    if (where instanceof Level) {
+      (level.tombs ??= new Set()).add(item);
       // Compact a buffer that is mostly tombstones, so that mass aborts do not hold memory.
-      if (level.dead > 64 && level.dead > level.live) {
-        level.fifo.filterOut((n) => n.dead);
-        level.dead = 0;
-      }
+      if (level.tombs.size > 64 && level.tombs.size > level.live) compact(level);
+      this.#release(item, level, undefined);
     } else {
-      heapRemove(level.heap as Node<T>[], node);
+      heapRemove(level.heap as Node<T>[], where);
+      this.#release(item, level, where.series);
     }
-    this.#release(node, level);
     return true;
   }
 
@@ -174,9 +168,14 @@ export class PriorityQueue<T extends QueueItem> {
     for (const level of this.#levels) {
       if (level === undefined || level.live === 0) continue;
       let go = true;
-      const each = (node: Node<T>): boolean => node.dead || (go = visit(node.item) !== false);
-      if (level.fifo !== undefined) level.fifo.forEach(each);
-      else for (const node of [...(level.heap as Node<T>[])].sort((a, b) => a.vt - b.vt || a.seq - b.seq)) if (!each(node)) break;
+      if (level.fifo !== undefined) {
+        const tombs = level.tombs;
+        let isItem = false;
+        level.fifo.forEach((value) => (isItem = !isItem) === false || tombs?.has(value as T) === true || (go = visit(value as T) !== false));
+      } else {
+        const sorted = [...(level.heap as Node<T>[])].sort((a, b) => a.vt - b.vt || a.seq - b.seq);
+        for (const node of sorted) if (!(go = visit(node.item) !== false)) break;
+      }
       if (!go) return;
     }
   }
@@ -188,42 +187,54 @@ export class PriorityQueue<T extends QueueItem> {
     if (typeof priority !== 'number' || !(index >= 0 && index <= 40 && (index | 0) === index)) index = validatePriority(priority) - MIN_PRIORITY;
     const level = (this.#levels[index] ??= new Level<T>(index));
     const series = item.series;
-    if (series !== undefined && level.fifo !== undefined) toHeap(level);
+    if (level.fifo !== undefined && (series !== undefined || level.tombs?.has(item) === true)) {
+      if (series !== undefined) toHeap(level, this.#frontSeq);
+      else compact(level); // its old place is still a tombstone here: drop it first
+    }
     const vt = front ? level.clock : series === undefined ? nextDefault(level) : nextInSeries(level, series);
     if (front) countFront(level, series);
-    const node = new Node(item, vt, front ? --this.#frontSeq : this.#seq++, series, level);
-    item.queueNode = node;
     this.#size++;
     if (level.live++ === 0) {
       if (index < 32) this.#lo |= 1 << index;
       else this.#hi |= 1 << (index - 32);
     }
-    if (level.fifo !== undefined) {
-      if (front) level.fifo.pushFront(node);
-      else level.fifo.push(node);
+    const fifo = level.fifo;
+    if (fifo !== undefined) {
+      item.queueNode = level;
+      if (front) {
+        this.#frontSeq--;
+        fifo.pushFront(vt);
+        fifo.pushFront(item);
+      } else {
+        this.#seq++;
+        fifo.push(item);
+        fifo.push(vt);
+      }
     } else {
+      const node = new HeapNode(item, vt, front ? --this.#frontSeq : this.#seq++, series, level);
+      item.queueNode = node;
       heapPush(level.heap as Node<T>[], node);
     }
   }
 
-  #release(node: Node<T>, level: Level<T>): void {
-    node.item.queueNode = undefined;
+  #release(item: T, level: Level<T>, series: unknown): void {
+    item.queueNode = undefined;
     this.#size--;
-    if (node.series === undefined) level.defCount--;
+    if (series === undefined) level.defCount--;
     else {
-      const state = (level.series as Map<unknown, SeriesState>).get(node.series) as SeriesState;
-      if (--state.count === 0) (level.series as Map<unknown, SeriesState>).delete(node.series);
+      const state = (level.series as Map<unknown, SeriesState>).get(series) as SeriesState;
+      if (--state.count === 0) (level.series as Map<unknown, SeriesState>).delete(series);
     }
     if (--level.live > 0) return;
     const index = level.index;
     if (index < 32) this.#lo &= ~(1 << index);
     else this.#hi &= ~(1 << (index - 32));
     // Empty: back to a plain ring buffer (a fresh one if tombstones remain).
-    if (level.fifo === undefined || level.dead > 0) {
+    if (level.fifo === undefined || level.tombs !== undefined) {
       level.fifo = new Deque();
       level.heap = undefined;
       level.series = undefined;
-      level.dead = 0;
+      level.tombs = undefined;
     }
   }
 
@@ -235,15 +246,35 @@ export class PriorityQueue<T extends QueueItem> {
   }
 }
 
-/** The first live node of a ring-buffer level, dropping the tombstones before it. */
-function shiftLive<T>(level: Level<T>): Node<T> {
-  const fifo = level.fifo as Deque<Node<T>>;
-  let node = fifo.shift() as Node<T>;
-  while (node.dead) {
-    level.dead--;
-    node = fifo.shift() as Node<T>;
+/** Drops the tombstones at the head of a ring-buffer level (there is a live item behind them). */
+function dropDeadHead<T>(level: Level<T>, fifo: Deque<unknown>): void {
+  const tombs = level.tombs as Set<T>;
+  for (;;) {
+    const item = fifo.shift() as T;
+    if (!tombs.delete(item)) {
+      fifo.pushFront(item);
+      break;
+    }
+    fifo.shift(); // its virtual time
   }
-  return node;
+  if (tombs.size === 0) level.tombs = undefined;
+}
+
+/** Rewrites a ring-buffer level without its tombstones. O(n), amortized over the deletes. */
+function compact<T>(level: Level<T>): void {
+  const old = level.fifo as Deque<unknown>;
+  const tombs = level.tombs;
+  const fifo = new Deque<unknown>(old.length);
+  while (old.length > 0) {
+    const item = old.shift() as T;
+    const vt = old.shift();
+    if (tombs?.has(item) !== true) {
+      fifo.push(item);
+      fifo.push(vt);
+    }
+  }
+  level.fifo = fifo;
+  level.tombs = undefined;
 }
 
 function nextDefault(level: Level<unknown>): number {
@@ -277,71 +308,26 @@ function countFront(level: Level<unknown>, series: unknown): void {
   else state.count++;
 }
 
-/** Ring buffer to heap: the buffer is in key order, and a sorted array is a valid heap. */
-function toHeap<T>(level: Level<T>): void {
+/**
+ * Ring buffer to heap: the buffer is in key order, and a sorted array is a valid heap. The items
+ * get fresh arrival numbers that keep their order and compare with later items as their real
+ * ones would: above every pushFront still to come, below every push still to come.
+ */
+function toHeap<T extends QueueItem>(level: Level<T>, frontSeq: number): void {
+  const fifo = level.fifo as Deque<unknown>;
+  const tombs = level.tombs;
   const heap: Node<T>[] = [];
-  (level.fifo as Deque<Node<T>>).forEach((node) => {
-    if (!node.dead) {
-      node.index = heap.length;
-      heap.push(node);
-    }
-  });
+  let seq = frontSeq;
+  while (fifo.length > 0) {
+    const item = fifo.shift() as T;
+    const vt = fifo.shift() as number;
+    if (tombs?.has(item) === true) continue;
+    const node = new HeapNode(item, vt, seq++, undefined, level);
+    node.index = heap.length;
+    item.queueNode = node;
+    heap.push(node);
+  }
   level.heap = heap;
   level.fifo = undefined;
-  level.dead = 0;
-}
-
-function heapPush<T>(heap: Node<T>[], node: Node<T>): void {
-  node.index = heap.length;
-  heap.push(node);
-  siftUp(heap, node.index);
-}
-
-function heapPop<T>(heap: Node<T>[]): Node<T> {
-  const top = heap[0] as Node<T>;
-  heapRemove(heap, top);
-  return top;
-}
-
-function heapRemove<T>(heap: Node<T>[], node: Node<T>): void {
-  const last = heap.pop() as Node<T>;
-  const i = node.index;
-  node.index = -1;
-  if (last === node) return;
-  heap[i] = last;
-  last.index = i;
-  if (i > 0 && before(last, heap[(i - 1) >> 1] as Node<T>)) siftUp(heap, i);
-  else siftDown(heap, i);
-}
-
-function siftUp<T>(heap: Node<T>[], i: number): void {
-  const node = heap[i] as Node<T>;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    const parent = heap[p] as Node<T>;
-    if (!before(node, parent)) break;
-    heap[i] = parent;
-    parent.index = i;
-    i = p;
-  }
-  heap[i] = node;
-  node.index = i;
-}
-
-function siftDown<T>(heap: Node<T>[], i: number): void {
-  const node = heap[i] as Node<T>;
-  const n = heap.length;
-  for (;;) {
-    let c = 2 * i + 1;
-    if (c >= n) break;
-    const right = c + 1;
-    if (right < n && before(heap[right] as Node<T>, heap[c] as Node<T>)) c = right;
-    const child = heap[c] as Node<T>;
-    if (!before(child, node)) break;
-    heap[i] = child;
-    child.index = i;
-    i = c;
-  }
-  heap[i] = node;
-  node.index = i;
+  level.tombs = undefined;
 }
