@@ -12,6 +12,7 @@ export type {
   MessageIn,
   MessageOut,
   PoolEvents,
+  PoolMapOptions,
   PoolStats,
   PutOptions,
   RunArgs,
@@ -31,6 +32,7 @@ export type {
 } from './pool/types.js';
 export type { WorkerExitEvent } from './pool/fleet.js';
 export type { TaskStream } from './pool/task-stream.js';
+export type { MapOptions, MapResult } from './pool/map.js';
 export { DEFAULTS, type PoolOptions, type RuntimeName, type Strategy } from './options.js';
 export type { ResourceLimits } from './transport/types.js';
 export {

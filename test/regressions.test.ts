@@ -376,5 +376,13 @@ for (const runtime of RUNTIMES) {
       await assert.rejects(p.broadcast('whoami', undefined, { sticky: 'yes' } as never), { code: ErrorCodes.INVALID_ARG_TYPE, message: /`sticky` to be a boolean/ });
       assert.equal(await p.run('add', { a: 1, b: 1 }), 2);
     });
+
+    test('an uncloneable argument of a cancellable call or a stream rejects with DATA_CLONE (it used to throw out of the pump)', async (t) => {
+      const p = pool<Basic>(t, { worker: 'basic', size: 1, runtime });
+      await assert.rejects(p.run('echo', () => 1, { signal: new AbortController().signal }), { code: ErrorCodes.DATA_CLONE });
+      await assert.rejects(p.run('echo', () => 1, { timeout: 1000 }), { code: ErrorCodes.DATA_CLONE });
+      await assert.rejects(p.stream('echo', () => 1).next(), { code: ErrorCodes.DATA_CLONE });
+      assert.equal(await p.run('add', { a: 1, b: 1 }), 2);
+    });
   });
 }

@@ -73,6 +73,25 @@ export function mapTasks<A, R>(run: MapRun<A, R>, inputs: Iterable<A> | AsyncIte
   return new MapIterator(run, input, ordered, concurrency, collectErrors, signal);
 }
 
+/** An iterator whose first `next()` rejects with `error`: how pool methods that return iterators report bad calls. */
+export function failedIterator<T>(error: unknown): AsyncIterableIterator<T> {
+  let failed = false;
+  return {
+    next: () => {
+      if (failed) return Promise.resolve(DONE);
+      failed = true;
+      return Promise.reject(error);
+    },
+    return: () => {
+      failed = true;
+      return Promise.resolve(DONE);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 interface Consumer<Y> {
   resolve(result: IteratorResult<Y, undefined>): void;
   reject(error: unknown): void;

@@ -20,6 +20,7 @@ import { threadRuntime } from '../transport/thread.js';
 import { defaultCall, parseBroadcastOptions, parseCallOptions, refusal, type CallMethod, type CallOptions } from './calls.js';
 import { TaskControl } from './control.js';
 import { TaskStream } from './task-stream.js';
+import { failedIterator, mapTasks, type MapResult } from './map.js';
 import { Fleet, type FleetEvents } from './fleet.js';
 import { Inbox } from './inbox.js';
 import { snapshot } from './stats.js';
@@ -35,12 +36,14 @@ import type {
   MessageOut,
   PoolEvents,
   PoolStats,
+  PoolMapOptions,
   PutOptions,
   RunArgs,
   RunOptions,
   StreamArgs,
   StreamItem,
   StreamOptions,
+  TaskArg,
   TaskName,
   TaskResult,
 } from './types.js';
@@ -167,6 +170,31 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     stream.bind(t.ctl as TaskControl);
     if ((t.ctl as TaskControl).arm()) this.#enqueue(t, call.wait);
     return stream;
+  }
+
+  /**
+   * Runs `task` over every input, at most `concurrency` at a time (default: twice the pool's
+   * `size × concurrency`), and yields the results: in input order with `ordered` (default), else
+   * as they complete. Input is pulled only as capacity frees up, so an infinite generator works and
+   * a consumer that stops pulling stops the input. The first failure aborts the runs in flight,
+   * closes the input and rejects `next()`; with `collectErrors` every outcome is yielded instead.
+   * `break` aborts the runs in flight. Run options (`priority`, `timeout`, …) apply to every run.
+   */
+  map<K extends TaskName<W>>(task: K, inputs: Iterable<TaskArg<W, K>> | AsyncIterable<TaskArg<W, K>>, options: PoolMapOptions & { collectErrors: true }): AsyncIterableIterator<MapResult<TaskResult<W, K>>>;
+  map<K extends TaskName<W>>(task: K, inputs: Iterable<TaskArg<W, K>> | AsyncIterable<TaskArg<W, K>>, options?: PoolMapOptions & { collectErrors?: false }): AsyncIterableIterator<TaskResult<W, K>>;
+  map<K extends TaskName<W>>(task: K, inputs: Iterable<TaskArg<W, K>> | AsyncIterable<TaskArg<W, K>>, options: PoolMapOptions = {}): AsyncIterableIterator<unknown> {
+    try {
+      if (options === null || typeof options !== 'object') throw new InvalidArgTypeError(`Expected map \`options\` to be an object, got ${describe(options)}`);
+      const { ordered, concurrency, collectErrors, signal, ...runOptions } = options;
+      const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true) ?? this.#parse(runOptions, 'run');
+      if (refused instanceof Error) throw refused;
+      const o = this.#options;
+      const run = (arg: TaskArg<W, K>, { signal: stop }: { signal: AbortSignal }): Promise<unknown> =>
+        this.run(task, ...([arg, { ...runOptions, signal: stop }] as unknown as RunArgs<W, K>));
+      return mapTasks(run, inputs, { ordered, concurrency: concurrency ?? 2 * o.size * o.concurrency, collectErrors, signal });
+    } catch (err) {
+      return failedIterator(err);
+    }
   }
 
   /**

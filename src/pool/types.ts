@@ -2,6 +2,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { TaskMap, WorkerContext, WorkerDefinition } from '../worker/define.js';
 import type { WorkerExitEvent } from './fleet.js';
+import type { MapOptions } from './map.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyWorkerDefinition = WorkerDefinition<any, any, any>;
@@ -116,6 +117,16 @@ type ItemOf<R> = unknown extends R
         : R extends Iterable<infer T>
           ? T
           : never;
+
+/** Options of `pool.map()`: how the map runs, and the run options applied to every item. */
+export interface PoolMapOptions extends Omit<MapOptions, 'concurrency'>, QueueOptions, Omit<CancelOptions, 'signal'> {
+  /** Items between "pulled from the input" and "handed to you", at most. @default 2 × size × concurrency */
+  readonly concurrency?: number | undefined;
+  /** If a worker crashes while running an item, run it again elsewhere this many times. @default 0 */
+  retries?: number;
+  /** Run every item on this worker. */
+  worker?: number;
+}
 
 export interface PutOptions extends QueueOptions {
   /** Deliver to this worker (slot index) rather than by the pool's strategy. */

@@ -210,7 +210,7 @@ export class WorkerHandle {
   #sendEach(batch: Batch): void {
     for (let i = 0; i < batch.length; i += STRIDE) {
       const kind = batch[i] as Kind;
-      const task = kind === Kind.Run || kind === Kind.Put ? this.tasks.get(batch[i + 1] as number) : undefined;
+      const task = carriesTask(kind) ? this.tasks.get(batch[i + 1] as number) : undefined;
       try {
         this.transport.send(batch.slice(i, i + STRIDE), task?.transfer);
       } catch (err) {
@@ -293,6 +293,11 @@ export class WorkerHandle {
     const ahead = this.#avgTaskMs > 0 ? Math.floor(AUTO_PREFETCH_TARGET_MS / this.#avgTaskMs) : MAX_AUTO_PREFETCH;
     this.window = this.#concurrency + Math.min(MAX_AUTO_PREFETCH, ahead);
   }
+}
+
+/** Records whose payload is a task's argument or a put message. */
+function carriesTask(kind: Kind): boolean {
+  return kind === Kind.Run || kind === Kind.Put || kind === Kind.RunCtl || kind === Kind.RunTimed || kind === Kind.Stream;
 }
 
 function describeTask(task: Task): string {
