@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import { expectTypeOf } from 'expect-type';
-import type { Pool, PoolStats, RunOptions, TaskArg, TaskName, TaskResult } from 'loopfleet';
+import type { MapResult, Pool, PoolStats, RunOptions, StreamItem, TaskArg, TaskName, TaskResult, TaskStream } from 'loopfleet';
 import { defineWorker, type WorkerContext, type WorkerDefinition } from 'loopfleet/worker';
 
 const worker = defineWorker({
@@ -22,6 +22,19 @@ const worker = defineWorker({
   },
 });
 type W = typeof worker;
+
+const streaming = defineWorker({
+  tasks: {
+    async *rows(path: string) {
+      yield { path, n: 1 };
+    },
+    numbers: (n: number) => Array.from({ length: n }, (_, i) => i),
+    web: () => new ReadableStream<Uint8Array>(),
+    promised: async () => new Set(['a']),
+    text: () => 'not a stream',
+  },
+});
+type S = typeof streaming;
 
 defineWorker({
   tasks: {
@@ -76,4 +89,25 @@ test('public types', () => {
   expectTypeOf<RunOptions['transfer']>().toEqualTypeOf<readonly import('node:worker_threads').TransferListItem[] | undefined>();
   expectTypeOf(pool.close({ rejectQueued: true, timeout: 1000 })).toEqualTypeOf<Promise<void>>();
   expectTypeOf(pool.destroy()).toEqualTypeOf<Promise<void>>();
+
+  // Streams: the item type is read from what the task returns.
+  const sp = {} as Pool<S>;
+  expectTypeOf(sp.stream('rows', 'a.csv')).toEqualTypeOf<TaskStream<{ path: string; n: number }>>();
+  expectTypeOf<StreamItem<S, 'numbers'>>().toEqualTypeOf<number>();
+  expectTypeOf<StreamItem<S, 'web'>>().toEqualTypeOf<Uint8Array>();
+  expectTypeOf<StreamItem<S, 'promised'>>().toEqualTypeOf<string>();
+  expectTypeOf<StreamItem<S, 'text'>>().toEqualTypeOf<never>();
+  expectTypeOf(sp.stream('numbers', 3).readable()).toEqualTypeOf<import('node:stream').Readable>();
+  // @ts-expect-error wrong argument type
+  void sp.stream('numbers', 'three');
+  // @ts-expect-error retries are not a stream option
+  void sp.stream('numbers', 3, { retries: 1 });
+  expectTypeOf(untyped.stream('anything')).toEqualTypeOf<TaskStream<unknown>>();
+
+  // map: results typed from the task, or outcomes with collectErrors.
+  expectTypeOf(pool.map('add', [{ a: 1, b: 2 }])).toEqualTypeOf<AsyncIterableIterator<number>>();
+  expectTypeOf(pool.map('add', [], { collectErrors: true, ordered: false, priority: 1 })).toEqualTypeOf<AsyncIterableIterator<MapResult<number>>>();
+  // @ts-expect-error wrong input type
+  void pool.map('add', ['x']);
+  expectTypeOf<RunOptions['signal']>().toEqualTypeOf<AbortSignal | undefined>();
 });
