@@ -17,6 +17,7 @@ export const ErrorCodes = {
   UNKNOWN_TASK: 'LOOPFLEET_ERR_UNKNOWN_TASK',
   DATA_CLONE: 'LOOPFLEET_ERR_DATA_CLONE',
   NO_MESSAGE_HANDLER: 'LOOPFLEET_ERR_NO_MESSAGE_HANDLER',
+  PORT_IN_USE: 'LOOPFLEET_ERR_PORT_IN_USE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -136,6 +137,13 @@ export class DataCloneError extends LoopfleetError {
 export class NoMessageHandlerError extends LoopfleetError {
   constructor() {
     super(ErrorCodes.NO_MESSAGE_HANDLER, 'The worker module defines no onMessage handler, so it cannot receive put() messages');
+  }
+}
+
+/** A server of loopfleet's (the dashboard) could not listen: another server holds the port. */
+export class PortInUseError extends LoopfleetError {
+  constructor(readonly host: string, readonly port: number, cause?: unknown) {
+    super(ErrorCodes.PORT_IN_USE, `Port ${port} on ${host} is already in use; pass another \`port\`, or 0 for any free port`, cause === undefined ? undefined : { cause });
   }
 }
 
