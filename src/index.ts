@@ -32,6 +32,7 @@ export {
   InvalidArgValueError,
   LoopfleetError,
   NoMessageHandlerError,
+  PortInUseError,
   PoolClosedError,
   PoolDestroyedError,
   QueueFullError,
@@ -43,3 +44,4 @@ export {
   type ErrorCode,
   type WorkerExitInfo,
 } from './errors.js';
+export { serveDashboard, type Dashboard, type DashboardOptions } from './dashboard/index.js';
