@@ -24,6 +24,9 @@ export type {
 } from './pool/types.js';
 export type { WorkerExitEvent } from './pool/fleet.js';
 export { DEFAULTS, type PoolOptions, type RuntimeName, type Strategy } from './options.js';
+export type { MetricsOptions } from './options.js';
+export type { BlockedEvent, LoopDelay, Logger, Percentiles, PoolMetrics, WorkerMetrics, WorkerSample } from './metrics/types.js';
+export { CHANNELS } from './metrics/channels.js';
 export type { ResourceLimits } from './transport/types.js';
 export {
   DataCloneError,

@@ -46,6 +46,8 @@ export const enum Kind {
   Closed = 17,
   /** `[Fatal, 0, SerializedError, 0]`: an uncaught error; the worker exits next. */
   Fatal = 18,
+  /** `[Sample, 0, WorkerSample | null, 0]`: resource sample, or `null` for a bare heartbeat. */
+  Sample = 19,
 }
 
 /** Phase a start-up failure happened in. */
@@ -74,5 +76,7 @@ export interface BootData {
   /** Heap bound in MB after which the worker asks to be recycled; 0 = none. */
   readonly maxHeapMB: number;
   readonly sticky: readonly StickyCall[];
+  /** Resource sampling (interval and heartbeat ms); absent when metrics are off. */
+  readonly metrics?: { readonly interval: number; readonly heartbeat: number };
 }
 

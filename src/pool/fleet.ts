@@ -12,6 +12,7 @@ import { MessageCredits } from './credits.js';
 import { Scheduler, type Slot } from './scheduler.js';
 import type { Task } from './task.js';
 import { WorkerHandle, type HandleHost, type HandleState } from './worker-handle.js';
+import { bootMetrics, countRestart, type RestartCause } from '../metrics/restarts.js';
 
 export interface WorkerExitEvent {
   readonly workerId: number;
@@ -40,6 +41,8 @@ export interface SlotCounters extends Slot {
   restarts: number;
   /** A worker of this slot has been ready at least once. */
   started: boolean;
+  /** Messages put by the slot's exited workers. */
+  messagesPut: number;
 }
 
 export class Fleet implements HandleHost {
@@ -57,6 +60,8 @@ export class Fleet implements HandleHost {
   destroyed = false;
   /** Set when no slot can run work any more: what queued work rejects with. */
   broken: Error | undefined;
+  /** Workers started to replace another, by cause. */
+  readonly restartCauses: Record<string, number> = {};
 
   readonly #options: ResolvedOptions;
   readonly #runtime: Runtime;
@@ -87,6 +92,7 @@ export class Fleet implements HandleHost {
         failed: 0,
         restarts: 0,
         started: false,
+        messagesPut: 0,
       };
       this.slots.push(slot);
     }
@@ -116,6 +122,7 @@ export class Fleet implements HandleHost {
         messageCredits: credits,
         maxHeapMB: Number.isFinite(o.maxHeapMB) ? o.maxHeapMB : 0,
         sticky: [...this.sticky],
+        ...bootMetrics(o.metrics),
       },
       this,
       o.prefetch,
@@ -135,12 +142,13 @@ export class Fleet implements HandleHost {
   }
 
   /** Replaces a worker gracefully: no new work, a fresh worker in its slot, close once drained. */
-  retire(h: WorkerHandle): void {
+  retire(h: WorkerHandle, cause: RestartCause = 'maxTasksPerWorker'): void {
     const slot = this.slots[h.slot] as SlotCounters;
     if (this.closing || h.state !== 'ready' || slot.handle !== h) return;
     h.state = 'retiring';
     this.retiring.add(h);
     slot.restarts++;
+    countRestart(this.restartCauses, this.#options.name, h.slot, cause);
     slot.handle = this.#spawn(slot);
     this.scheduler.schedule();
   }
@@ -160,7 +168,7 @@ export class Fleet implements HandleHost {
   }
 
   handleRecycle(h: WorkerHandle): void {
-    this.retire(h);
+    this.retire(h, 'maxHeapMB');
   }
 
   handleExit(h: WorkerHandle, report: ExitReport, previous: HandleState): void {
@@ -170,6 +178,7 @@ export class Fleet implements HandleHost {
     const slot = this.slots[h.slot] as SlotCounters;
     slot.completed += h.completed;
     slot.failed += h.failed;
+    slot.messagesPut += h.messagesPut;
     const current = slot.handle === h;
     let error: Error | undefined;
     if (this.destroyed) {
@@ -181,7 +190,7 @@ export class Fleet implements HandleHost {
       if (current) {
         const fatal = h.failure?.phase === 'load' || slot.startFailures >= this.#options.maxStartFailures || this.closing;
         if (fatal) this.#failSlot(slot, error);
-        else this.#respawn(slot);
+        else this.#respawn(slot, 'startFailure');
       }
     } else {
       if (previous !== 'closing' || h.load > 0) {
@@ -191,7 +200,7 @@ export class Fleet implements HandleHost {
       // A clean exit (error undefined) only follows a Close we sent: the slot simply ends.
       if (current && error !== undefined) {
         if (this.closing) this.#failSlot(slot, error);
-        else this.#respawn(slot);
+        else this.#respawn(slot, 'crash');
       }
     }
     this.credits.released(h.slot);
@@ -206,8 +215,9 @@ export class Fleet implements HandleHost {
     return new Error(`probably out of memory: V8 aborted the process (resourceLimits.maxOldGenerationSizeMb = ${limit})`);
   }
 
-  #respawn(slot: SlotCounters): void {
+  #respawn(slot: SlotCounters, cause: RestartCause): void {
     slot.restarts++;
+    countRestart(this.restartCauses, this.#options.name, slot.index, cause);
     slot.handle = this.#spawn(slot);
   }
 

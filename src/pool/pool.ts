@@ -23,6 +23,8 @@ import { Inbox } from './inbox.js';
 import { snapshot } from './stats.js';
 import { Waiters } from './waiters.js';
 import { Task, TaskKind } from './task.js';
+import { MetricsCollector } from '../metrics/collector.js';
+import type { PoolMetrics } from '../metrics/types.js';
 import type { WorkerDefinition } from '../worker/define.js';
 import type {
   AnyWorkerDefinition,
@@ -80,6 +82,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   #closed: Promise<void> | undefined;
   #closeDone: (() => void) | undefined;
   #destroyed: Promise<void> | undefined;
+  readonly #metrics: MetricsCollector | undefined;
 
   constructor(options: PoolOptions) {
     super();
@@ -118,6 +121,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       (value, from) => this.emit('message', value as MessageOut<W>, from.slot),
       this.#fleet.credits,
     );
+    this.#metrics = o.metrics && new MetricsCollector(this.#fleet, o.name, o.runtime, o.metrics.interval, (m) => this.emit('metrics', m));
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'message') this.#inbox.listenerAdded();
     });
@@ -255,6 +259,15 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   }
 
   /**
+   * A read-only snapshot of the pool's metrics: per-worker resource samples, queue, wait and run
+   * times, throughput, restarts by cause, backpressure. See docs/observability.md.
+   */
+  metrics(): PoolMetrics {
+    if (this.#metrics === undefined) throw new InvalidArgValueError('pool.metrics() needs metrics, which this pool was created without (`metrics: false`)');
+    return this.#metrics.snapshot();
+  }
+
+  /**
    * Graceful shutdown: accepts no new work, lets queued and running tasks finish (or rejects the
    * queued ones), calls each worker's `close`, and waits for the workers to exit. Never starts a
    * worker. Idempotent.
@@ -314,10 +327,12 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
 
   #enqueue(t: Task, wait: boolean): void {
     const s = this.#fleet.scheduler;
+    if (this.#metrics !== undefined) t.timing = this.#metrics.timer.sample();
     if (t.target >= 0) {
       this.#fleet.slots[t.target]?.pinned.push(t);
     } else if (s.full) {
       this.#wasFull = true;
+      if (this.#metrics !== undefined) this.#metrics.backpressure++;
       if (!wait) return t.reject(new QueueFullError(this.#options.maxQueue));
       s.waiting.push(t);
     } else {

@@ -2,6 +2,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { StickyCall } from '../protocol.js';
 import type { WorkerHandle } from './worker-handle.js';
+import type { TaskTiming } from '../metrics/timing.js';
 
 export const enum TaskKind {
   Run = 0,
@@ -18,6 +19,8 @@ export class Task {
   sentTo = -1;
   /** For a copy of a sticky broadcast: the recorded call, dropped if this copy fails in its worker. */
   sticky: StickyCall | undefined;
+  /** Set on the tasks that metrics sample for wait and run times. */
+  timing: TaskTiming | undefined;
 
   constructor(
     readonly id: number,

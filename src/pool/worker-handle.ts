@@ -10,6 +10,7 @@ import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from '../tran
 import { Deque } from '../deque.js';
 import { transferProblem } from '../transfer.js';
 import { Task, TaskKind } from './task.js';
+import type { WorkerSample } from '../metrics/types.js';
 
 export type HandleState = 'starting' | 'ready' | 'retiring' | 'closing' | 'exited';
 
@@ -52,6 +53,10 @@ export class WorkerHandle {
   closeError: Error | undefined;
   /** Message credits this worker holds, as far as the parent knows (granted, not yet used). */
   held = 0;
+  /** Metrics: the worker's latest resource sample, when its last sample or heartbeat arrived (performance.now()), messages it put. */
+  sample: WorkerSample | undefined;
+  beatAt = 0;
+  messagesPut = 0;
 
   #out: unknown[] = [];
   #transfers: TransferListItem[] = [];
@@ -115,6 +120,7 @@ export class WorkerHandle {
     this.tasks.set(task.id, task);
     this.dispatched++;
     task.sentTo = this.slot;
+    task.timing?.sent();
     if (task.kind === TaskKind.Put) this.#out.push(Kind.Put, task.id, task.arg, 0);
     else this.#out.push(Kind.Run, task.id, task.name, task.arg);
   }
@@ -206,6 +212,7 @@ export class WorkerHandle {
           if (task === undefined) break;
           tasks.delete(id);
           this.completed++;
+          task.timing?.done();
           task.resolve(batch[i + 2]);
           break;
         }
@@ -215,12 +222,18 @@ export class WorkerHandle {
           if (task === undefined) break;
           tasks.delete(id);
           this.failed++;
+          task.timing?.done();
           if (task.sticky !== undefined) this.#host.dropSticky(task);
           task.reject(deserializeError(batch[i + 2] as SerializedError));
           break;
         }
         case Kind.Msg:
+          this.messagesPut++;
           this.#host.handleMessage(this, batch[i + 2]);
+          break;
+        case Kind.Sample:
+          this.beatAt = performance.now();
+          if (batch[i + 2] !== null) this.sample = batch[i + 2] as WorkerSample;
           break;
         case Kind.Load:
           this.#tune(batch[i + 1] as number, batch[i + 2] as number);
