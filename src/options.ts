@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, InvalidArgTypeError, InvalidArgValueError } from './errors.js';
 import type { ResourceLimits } from './transport/types.js';
 import type { Logger } from './metrics/types.js';
+import { dashboardMetrics, poolDashboard, type DashboardOptions, type ResolvedDashboardOptions } from './dashboard/options.js';
 
 export type RuntimeName = 'thread' | 'process';
 export type Strategy = 'least-loaded' | 'round-robin';
@@ -92,6 +93,13 @@ export interface PoolOptions {
    * (`info/warn/error(obj, msg)`). @default the console
    */
   logger?: Logger;
+  /**
+   * Serve a live dashboard of this pool on loopback: `true` for any free port, or `{ port, host }`.
+   * Read its address from `(await pool.dashboard).url`; it closes with the pool. Workers then report
+   * their metrics every second unless `metrics.interval` is given. See docs/dashboard.md.
+   * @default false
+   */
+  dashboard?: boolean | Pick<DashboardOptions, 'port' | 'host'>;
 }
 
 export interface MetricsOptions {
@@ -148,11 +156,14 @@ export interface ResolvedOptions {
   /** Undefined when sampling is off. */
   readonly metrics: Required<MetricsOptions> | undefined;
   readonly logger: Logger | undefined;
+  /** Undefined when there is no dashboard. */
+  readonly dashboard: ResolvedDashboardOptions | undefined;
 }
 
 const KNOWN = new Set([
   'worker', 'size', 'runtime', 'concurrency', 'strategy', 'name', 'workerData', 'maxQueue', 'messageHighWaterMark', 'prefetch',
   'maxTasksPerWorker', 'maxHeapMB', 'maxStartFailures', 'resourceLimits', 'execArgv', 'env', 'metrics', 'logger',
+  'dashboard',
 ]);
 
 export function resolveOptions(options: unknown): ResolvedOptions {
@@ -184,8 +195,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     resourceLimits: resourceLimits(o.resourceLimits),
     execArgv: stringArray(o, 'execArgv'),
     env: env(o.env),
-    metrics: metrics(o.metrics),
+    metrics: dashboardMetrics(metrics(o.metrics), o),
     logger: logger(o.logger),
+    dashboard: poolDashboard(o),
   };
 }
 

@@ -10,6 +10,7 @@ import cliProgress from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { RuntimeName } from '../options.js';
 import { encodePng, renderMandelbrot, type RenderOptions, type RenderResult } from '../demo/render.js';
+import { DASHBOARD_INTERVAL } from '../dashboard/options.js';
 import { port, watchDemo, type ShowPool } from './dashboard.js';
 
 export interface MandelbrotOptions {
@@ -88,7 +89,7 @@ async function render(options: MandelbrotOptions, workers: number, show?: ShowPo
 
 /** On the dashboard, the baseline and the parallel pool are told apart by name; workers report every second. */
 function dashboardOptions(workers: number, show: ShowPool): Pick<RenderOptions, 'poolOptions' | 'onPool'> {
-  return { poolOptions: { name: `mandelbrot-${plural(workers, 'worker').replace(' ', '-')}` }, onPool: show };
+  return { poolOptions: { name: `mandelbrot-${plural(workers, 'worker').replace(' ', '-')}`, metrics: { interval: DASHBOARD_INTERVAL } }, onPool: show };
 }
 
 /** Fails before any rendering when the PNG could not be written. */

@@ -12,7 +12,7 @@
  * - `synced`: `{}`, sent once after the state a new subscriber starts with.
  */
 import type { ServerResponse } from 'node:http';
-import type { PoolMetrics } from './metrics-shape.js';
+import type { PoolMetrics } from '../metrics/types.js';
 import { frame } from './sse.js';
 
 /** Samples kept per pool, and so seconds of history a newly opened page starts with. */

@@ -2,7 +2,6 @@
 import type { Pool } from '../pool/pool.js';
 import type { AnyWorkerDefinition } from '../pool/types.js';
 import type { Hub } from './hub.js';
-import type { PoolMetrics } from './metrics-shape.js';
 
 export type AnyPool = Pool<AnyWorkerDefinition>;
 
@@ -24,7 +23,7 @@ export class LocalFeed {
   /** Reads one snapshot and publishes it; marks the pool closed once every worker has gone. */
   sample(): void {
     if (this.#done) return;
-    this.hub.push(this.id, (this.pool as unknown as { metrics(): PoolMetrics }).metrics());
+    this.hub.push(this.id, this.pool.metrics());
     // A closed (or destroyed, or broken) pool has no live worker left and never starts one again.
     if (this.pool.stats().workers.every((w) => w.state === 'exited' || w.state === 'failed')) {
       this.#done = true;

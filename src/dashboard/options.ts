@@ -29,20 +29,22 @@ export interface ResolvedDashboardOptions {
 }
 
 const KNOWN = ['port', 'host', 'sources'];
+/** The page's refresh period in ms, and so the metrics interval of a pool with the `dashboard` option. */
+export const DASHBOARD_INTERVAL = 1000;
 
 export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1' || host === '[::1]') return true;
   return isIP(host) === 4 && host.startsWith('127.');
 }
 
-export function resolveDashboardOptions(options: unknown, name = 'options'): ResolvedDashboardOptions {
+export function resolveDashboardOptions(options: unknown, name = 'options', known = KNOWN): ResolvedDashboardOptions {
   if (options === undefined || options === true) return { port: 0, host: '127.0.0.1', sources: [] };
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidArgTypeError(`Expected \`${name}\` to be an object${name === 'dashboard' ? ' or true' : ''}, got ${describe(options)}`);
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!KNOWN.includes(key)) throw new InvalidArgValueError(`Unknown option \`${name}.${key}\`; known options: ${KNOWN.join(', ')}`);
+    if (!known.includes(key)) throw new InvalidArgValueError(`Unknown option \`${name}.${key}\`; known options: ${known.join(', ')}`);
   }
   const { port = 0, host = '127.0.0.1', sources = [] } = o;
   if (typeof port !== 'number') throw new InvalidArgTypeError(`Expected \`${name}.port\` to be a number, got ${describe(port)}`);
@@ -70,4 +72,18 @@ export function sourceUrl(value: unknown, name: string): URL {
   url.hash = '';
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;
+}
+
+/** The pool option `dashboard` (port and host; `true` for defaults), undefined when off. */
+export function poolDashboard(o: Record<string, unknown>): ResolvedDashboardOptions | undefined {
+  if (o.dashboard === undefined || o.dashboard === false) return undefined;
+  if (o.metrics === false) throw new InvalidArgValueError('Expected `metrics` not to be false with `dashboard`: the dashboard shows the metrics');
+  return resolveDashboardOptions(o.dashboard, 'dashboard', ['port', 'host']);
+}
+
+/** Workers of a pool with a dashboard report every second (the page's refresh), unless `metrics.interval` says otherwise. */
+export function dashboardMetrics<M extends { interval: number }>(metrics: M | undefined, o: Record<string, unknown>): M | undefined {
+  if (metrics === undefined || o.dashboard === undefined || o.dashboard === false) return metrics;
+  const given = o.metrics !== null && typeof o.metrics === 'object' && (o.metrics as { interval?: unknown }).interval !== undefined;
+  return given ? metrics : { ...metrics, interval: DASHBOARD_INTERVAL };
 }

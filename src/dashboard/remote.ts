@@ -5,7 +5,7 @@
  */
 import { get, type ClientRequest } from 'node:http';
 import type { Hub, SourceStatus } from './hub.js';
-import type { PoolMetrics } from './metrics-shape.js';
+import type { PoolMetrics } from '../metrics/types.js';
 import { SseParser } from './sse.js';
 
 const RETRY_MS = 1000;

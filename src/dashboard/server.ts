@@ -10,11 +10,11 @@ import { describe, InvalidArgTypeError, PortInUseError } from '../errors.js';
 import { Pool } from '../pool/pool.js';
 import { Hub } from './hub.js';
 import { LocalFeed, type AnyPool } from './local.js';
-import { resolveDashboardOptions, type DashboardOptions } from './options.js';
+import { DASHBOARD_INTERVAL, resolveDashboardOptions, type DashboardOptions } from './options.js';
 import { RemoteFeed } from './remote.js';
 
 /** The page's refresh period, and so how often each pool is sampled. */
-export const SAMPLE_MS = 1000;
+export const SAMPLE_MS = DASHBOARD_INTERVAL;
 const PING_MS = 10_000;
 
 export interface Dashboard {
@@ -76,7 +76,12 @@ export async function serveDashboard(pools: AnyPool | readonly AnyPool[] = [], o
   const files = await loadAssets();
   const server = new DashboardServer(files);
   await server.listen(o.port, o.host);
-  for (const p of list) server.add(p as AnyPool);
+  try {
+    for (const p of list) server.add(p as AnyPool);
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
   for (const url of o.sources) server.addSource(url);
   return server;
 }
@@ -124,6 +129,14 @@ class DashboardServer implements Dashboard {
   add(pool: AnyPool): void {
     if (!(pool instanceof Pool)) throw new InvalidArgTypeError(`Expected \`pool\` to be a Pool, got ${describe(pool)}`);
     if (this.#closed !== undefined || this.#feeds.has(pool)) return;
+    // Throws for a pool without metrics (`metrics: false`): nothing to show.
+    const { interval } = pool.metrics();
+    if (interval > SAMPLE_MS) {
+      process.emitWarning(
+        `loopfleet dashboard: pool ${pool.name} samples its workers every ${interval} ms, so their charts move only that often; create it with \`metrics: { interval: ${SAMPLE_MS} }\` (or the \`dashboard\` option) for a chart point every second`,
+        { code: 'LOOPFLEET_DASHBOARD' },
+      );
+    }
     const feed = new LocalFeed(pool, this.#hub.uniqueId(pool.name), this.#hub);
     this.#feeds.set(pool, feed);
     this.#sampleOne(feed);

@@ -24,6 +24,7 @@ import { snapshot } from './stats.js';
 import { Waiters } from './waiters.js';
 import { Task, TaskKind } from './task.js';
 import { MetricsCollector } from '../metrics/collector.js';
+import { closePoolDashboard, openPoolDashboard, type Dashboard } from '../dashboard/index.js';
 import type { PoolMetrics } from '../metrics/types.js';
 import type { WorkerDefinition } from '../worker/define.js';
 import type {
@@ -83,6 +84,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   #closeDone: (() => void) | undefined;
   #destroyed: Promise<void> | undefined;
   readonly #metrics: MetricsCollector | undefined;
+  #dashboard: Promise<Dashboard> | undefined;
 
   constructor(options: PoolOptions) {
     super();
@@ -125,6 +127,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'message') this.#inbox.listenerAdded();
     });
+    // Loads the dashboard's server only for a pool that asked for one.
+    if (o.dashboard !== undefined) this.#dashboard = openPoolDashboard(this, o.dashboard);
   }
 
   /**
@@ -268,6 +272,14 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   }
 
   /**
+   * The pool's live dashboard (the `dashboard` option): resolves once it listens, with its `url`;
+   * rejects if it could not start (`LOOPFLEET_ERR_PORT_IN_USE`). Undefined without the option.
+   */
+  get dashboard(): Promise<Dashboard> | undefined {
+    return this.#dashboard;
+  }
+
+  /**
    * Graceful shutdown: accepts no new work, lets queued and running tasks finish (or rejects the
    * queued ones), calls each worker's `close`, and waits for the workers to exit. Never starts a
    * worker. Idempotent.
@@ -299,6 +311,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
         timer = setTimeout(() => void this.#destroy(new PoolDestroyedError(`close() did not finish within its timeout of ${timeout} ms, so the pool was destroyed`)).then(this.#closeDone), timeout);
       }
     });
+    const dashboard = this.#dashboard;
+    if (dashboard !== undefined) this.#closed = this.#closed.then(() => closePoolDashboard(dashboard));
     fleet.scheduler.schedule();
     this.#checkClosed();
     return this.#closed;
@@ -316,6 +330,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       this.#closeDone?.();
       this.#waiters.settleAll(err);
     });
+    const dashboard = this.#dashboard;
+    if (dashboard !== undefined) this.#destroyed = this.#destroyed.then(() => closePoolDashboard(dashboard));
     return this.#destroyed;
   }
 

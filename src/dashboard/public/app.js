@@ -170,7 +170,8 @@ class PoolView {
     xs.push(m.at / 1000);
     const restarts = Object.values(m.restarts ?? {}).reduce((a, b) => a + b, 0);
     const pool = this.sparks;
-    pool.throughput.push(m.throughput);
+    // From the counters rather than m.throughput, which moves once per metrics interval.
+    pool.throughput.push(prev && seconds > 0 ? Math.max(0, m.completed + m.failed - prev.completed - prev.failed) / seconds : null);
     pool.queue.push(m.queue?.total ?? null);
     pool.restarts.push(restarts);
     pool.wait.push(m.waitTime?.p99 ?? null);
@@ -193,10 +194,12 @@ class PoolView {
       const tps = before && seconds > 0 ? Math.max(0, w.tasksCompleted - before.tasksCompleted) / seconds : null;
       row.prev = w;
       const s = row.sparks;
-      s.cpu.push(w.cpu);
-      s.rss.push(w.rss);
-      s.delay.push(w.loopDelay?.p99 ?? null);
-      s.elu.push(w.elu);
+      // A worker that has not reported yet (sampledAt 0) has no resource figures, not zeros.
+      const sampled = w.sampledAt > 0;
+      s.cpu.push(sampled ? w.cpu : null);
+      s.rss.push(sampled ? w.rss : null);
+      s.delay.push(sampled ? (w.loopDelay?.p99 ?? null) : null);
+      s.elu.push(sampled ? w.elu : null);
       s.tasks.push(tps);
       row.show(w);
     }
