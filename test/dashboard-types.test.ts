@@ -7,7 +7,6 @@ import type { WorkerDefinition } from 'loopfleet/worker';
 type Serve = typeof serveDashboard;
 // Never called: the checks need values of these types, not a running pool.
 export function checks(typed: Pool<WorkerDefinition<{ add: (x: { a: number; b: number }) => number }>>, untyped: Pool): void {
-
   expectTypeOf<Serve>().toBeCallableWith(typed);
   expectTypeOf<Serve>().toBeCallableWith([typed, untyped], { port: 9400, host: '127.0.0.1' });
   expectTypeOf<Serve>().toBeCallableWith([], { sources: ['http://127.0.0.1:9401/', new URL('http://127.0.0.1:9402/')] });
