@@ -18,8 +18,9 @@ function format(obj: object, msg: string | undefined): string {
   const o = obj as { pool?: unknown; worker?: unknown; stack?: unknown; err?: unknown };
   let line = o.pool !== undefined ? `[loopfleet ${String(o.pool)} worker ${String(o.worker)}] ${msg ?? ''}` : (msg ?? '');
   if (typeof o.stack === 'string') line += `\n${o.stack}`;
-  const cause = o.err instanceof Error ? ((o.err.cause as Error | undefined) ?? o.err) : undefined;
-  if (cause?.stack !== undefined) line += `\n${cause.stack}`;
+  // The worker's own error, with the worker's stack; the parent-side wrapper's stack says nothing.
+  const cause = o.err instanceof Error ? o.err.cause : undefined;
+  if (cause instanceof Error && cause.stack !== undefined) line += `\n${cause.stack}`;
   return line;
 }
 
@@ -71,6 +72,7 @@ export class OutputForwarder {
 /** An uncaught error (or unexpected exit) of a worker, logged with its stack before the worker is replaced. */
 export function reportWorkerError(logger: Logger, pool: string, worker: number, pid: number, error: Error): void {
   const cause = error.cause instanceof Error ? error.cause : undefined;
-  logger.error({ pool, worker, pid, err: error }, `pool ${pool}: ${cause !== undefined ? `worker ${worker} crashed: ${cause.message}` : error.message}`);
+  const detail = cause !== undefined && !error.message.includes(cause.message) ? `: ${cause.message}` : '';
+  logger.error({ pool, worker, pid, err: error }, `pool ${pool}: ${error.message}${detail}`);
   if (workerErrorChannel.hasSubscribers) workerErrorChannel.publish({ pool, worker, pid, error });
 }

@@ -22,7 +22,8 @@ export async function threadStack(threadId: number, timeoutMs: number): Promise<
     session.connect();
     const attached = new Promise<string>((resolve) => {
       session.on('NodeWorker.attachedToWorker', ({ params }) => {
-        if (params.workerInfo.workerId === String(threadId)) resolve(params.sessionId);
+        // The inspector numbers workers its own way; the title starts with `[worker <threadId>]`.
+        if (params.workerInfo.title.startsWith(`[worker ${threadId}] `)) resolve(params.sessionId);
         else void post('NodeWorker.detach', { sessionId: params.sessionId }).catch(() => {});
       });
     });
