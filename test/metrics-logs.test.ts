@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { ErrorCodes, type Logger } from 'loopfleet';
 import { fixture, pool, RUNTIMES, until } from './helpers.js';
 
@@ -63,6 +65,23 @@ for (const runtime of RUNTIMES) {
     });
   });
 }
+
+test('a pino logger receives worker output as structured records', async (t) => {
+  const records: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') records.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const p = pool(t, { worker: 'metrics-logs', size: 1, name: 'structured', logger: pino(destination) });
+  await p.run('log', 3);
+  await until(() => records.length === 6, 10_000, 'six records');
+  const out = records.filter((r) => r.stream === 'stdout');
+  assert.deepEqual(out.map((r) => r.msg), ['out 0', 'out 1', 'out 2']);
+  assert.ok(out.every((r) => r.level === 30 && r.pool === 'structured' && r.worker === 0));
+  assert.ok(records.filter((r) => r.stream === 'stderr').every((r) => r.level === 50));
+});
 
 test('the default logger is the console, tagged with pool and worker', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'loopfleet-logs-'));

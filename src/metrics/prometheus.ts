@@ -38,6 +38,8 @@ interface PromClient {
 
 type PoolValue = (m: PoolMetrics) => number;
 type WorkerValue = (w: WorkerMetrics) => number;
+/** Resource figures come from the worker's sample; counters from the pool. */
+type Source = 'sample' | 'pool';
 
 // Counters from snapshots are exposed as gauges named *_total: prom-client counters only count up
 // from this process's own increments, and these totals live in the pool.
@@ -48,16 +50,16 @@ const POOL: [string, string, PoolValue][] = [
   ['tasks_failed_total', 'Tasks failed since the pool started.', (m) => m.failed],
   ['backpressure_total', 'Calls that found the queue full.', (m) => m.backpressure],
 ];
-const WORKER: [string, string, WorkerValue][] = [
-  ['worker_cpu', 'CPU time over the last sample interval, as a fraction of one core.', (w) => w.cpu],
-  ['worker_rss_bytes', 'Resident set size of the worker process (thread workers: shared).', (w) => w.rss],
-  ['worker_heap_used_bytes', 'V8 heap used by the worker.', (w) => w.heapUsed],
-  ['worker_heap_total_bytes', 'V8 heap size of the worker.', (w) => w.heapTotal],
-  ['worker_elu', 'Event-loop utilisation over the last sample interval (0..1).', (w) => w.elu],
-  ['worker_tasks_running', 'Tasks in flight on the worker.', (w) => w.tasksRunning],
-  ['worker_tasks_completed_total', 'Tasks completed in this worker slot.', (w) => w.tasksCompleted],
-  ['worker_tasks_failed_total', 'Tasks failed in this worker slot.', (w) => w.tasksFailed],
-  ['worker_messages_put_total', 'Messages put by this worker slot.', (w) => w.messagesPut],
+const WORKER: [string, string, Source, WorkerValue][] = [
+  ['worker_cpu', 'CPU time over the last sample interval, as a fraction of one core.', 'sample', (w) => w.cpu],
+  ['worker_rss_bytes', 'Resident set size of the worker process (thread workers: shared).', 'sample', (w) => w.rss],
+  ['worker_heap_used_bytes', 'V8 heap used by the worker.', 'sample', (w) => w.heapUsed],
+  ['worker_heap_total_bytes', 'V8 heap size of the worker.', 'sample', (w) => w.heapTotal],
+  ['worker_elu', 'Event-loop utilisation over the last sample interval (0..1).', 'sample', (w) => w.elu],
+  ['worker_tasks_running', 'Tasks in flight on the worker.', 'pool', (w) => w.tasksRunning],
+  ['worker_tasks_completed_total', 'Tasks completed in this worker slot.', 'pool', (w) => w.tasksCompleted],
+  ['worker_tasks_failed_total', 'Tasks failed in this worker slot.', 'pool', (w) => w.tasksFailed],
+  ['worker_messages_put_total', 'Messages put by this worker slot.', 'pool', (w) => w.messagesPut],
 ];
 
 /** Registers loopfleet's metrics for `pools` (one pool or several) in a prom-client registry. */
@@ -93,13 +95,15 @@ export async function createPrometheusSink<W extends AnyWorkerDefinition>(pools:
   gauge('worker_restarts_total', 'Workers started to replace another, by cause.', ['pool', 'cause'], (g, m) => {
     for (const [cause, n] of Object.entries(m.restarts)) g.set({ pool: m.pool, cause }, n);
   });
-  for (const [name, help, value] of WORKER) {
+  for (const [name, help, source, value] of WORKER) {
     gauge(name, help, ['pool', 'worker'], (g, m) => {
-      for (const w of m.workers) g.set({ pool: m.pool, worker: String(w.worker) }, value(w));
+      // No sample yet (a worker just started): no resource series rather than zeros.
+      for (const w of m.workers) if (source === 'pool' || w.sampledAt > 0) g.set({ pool: m.pool, worker: String(w.worker) }, value(w));
     });
   }
   gauge('worker_loop_delay_seconds', 'Event-loop delay of the worker over the last sample interval.', ['pool', 'worker', 'quantile'], (g, m) => {
     for (const w of m.workers) {
+      if (w.sampledAt === 0) continue;
       const labels = { pool: m.pool, worker: String(w.worker) };
       g.set({ ...labels, quantile: '0.5' }, w.loopDelay.p50 / 1000);
       g.set({ ...labels, quantile: '0.99' }, w.loopDelay.p99 / 1000);

@@ -71,15 +71,17 @@ export async function createStatsdSink<W extends AnyWorkerDefinition>(pool: Pool
     }
     for (const w of m.workers) {
       const wp = `${p}${workerPrefix(w.worker)}`;
+      c.gauge(`${wp}tasks_running`, w.tasksRunning);
+      count(`${wp}tasks_completed`, w.tasksCompleted);
+      count(`${wp}tasks_failed`, w.tasksFailed);
+      count(`${wp}messages_put`, w.messagesPut);
+      // No sample yet (a worker just started): no resource figures rather than zeros.
+      if (w.sampledAt === 0) continue;
       c.gauge(`${wp}cpu`, w.cpu);
       c.gauge(`${wp}rss`, w.rss);
       c.gauge(`${wp}heap_used`, w.heapUsed);
       c.gauge(`${wp}heap_total`, w.heapTotal);
       c.gauge(`${wp}elu`, w.elu);
-      c.gauge(`${wp}tasks_running`, w.tasksRunning);
-      count(`${wp}tasks_completed`, w.tasksCompleted);
-      count(`${wp}tasks_failed`, w.tasksFailed);
-      count(`${wp}messages_put`, w.messagesPut);
       c.timing(`${wp}loop_delay.p50`, w.loopDelay.p50);
       c.timing(`${wp}loop_delay.p99`, w.loopDelay.p99);
       c.timing(`${wp}loop_delay.max`, w.loopDelay.max);
