@@ -17,6 +17,7 @@ export const ErrorCodes = {
   UNKNOWN_TASK: 'LOOPFLEET_ERR_UNKNOWN_TASK',
   DATA_CLONE: 'LOOPFLEET_ERR_DATA_CLONE',
   NO_MESSAGE_HANDLER: 'LOOPFLEET_ERR_NO_MESSAGE_HANDLER',
+  MISSING_DEPENDENCY: 'LOOPFLEET_ERR_MISSING_DEPENDENCY',
   PORT_IN_USE: 'LOOPFLEET_ERR_PORT_IN_USE',
 } as const;
 
@@ -137,6 +138,15 @@ export class DataCloneError extends LoopfleetError {
 export class NoMessageHandlerError extends LoopfleetError {
   constructor() {
     super(ErrorCodes.NO_MESSAGE_HANDLER, 'The worker module defines no onMessage handler, so it cannot receive put() messages');
+  }
+}
+
+/** An optional dependency (a metrics sink's client library) is not installed. */
+export class MissingDependencyError extends LoopfleetError {
+  readonly dependency: string;
+  constructor(dependency: string, feature: string, cause: unknown) {
+    super(ErrorCodes.MISSING_DEPENDENCY, `${feature}() needs the optional dependency ${JSON.stringify(dependency)}: install it with \`npm install ${dependency}\``, { cause });
+    this.dependency = dependency;
   }
 }
 

@@ -27,6 +27,9 @@ export { DEFAULTS, type PoolOptions, type RuntimeName, type Strategy } from './o
 export type { MetricsOptions } from './options.js';
 export type { BlockedEvent, LoopDelay, Logger, Percentiles, PoolMetrics, WorkerMetrics, WorkerSample } from './metrics/types.js';
 export { CHANNELS } from './metrics/channels.js';
+export { createStatsdSink, type StatsdClient, type StatsdSinkOptions } from './metrics/statsd.js';
+export { createPrometheusSink, type PrometheusSink, type PrometheusSinkOptions } from './metrics/prometheus.js';
+export type { MetricsSink } from './metrics/sink.js';
 export type { ResourceLimits } from './transport/types.js';
 export {
   DataCloneError,
@@ -34,6 +37,7 @@ export {
   InvalidArgTypeError,
   InvalidArgValueError,
   LoopfleetError,
+  MissingDependencyError,
   NoMessageHandlerError,
   PortInUseError,
   PoolClosedError,

@@ -4,11 +4,15 @@
  * publishes. Everything here runs once per interval or on demand, never per task (task timing is
  * sampled, see timing.ts).
  */
+import type { MetricsOptions, ResolvedOptions } from '../options.js';
 import type { Fleet, SlotCounters } from '../pool/fleet.js';
 import type { Scheduler } from '../pool/scheduler.js';
+import { BlockedWatcher } from './blocked.js';
 import { metricsChannel } from './channels.js';
+import { consoleLogger } from './logs.js';
+import { heartbeatPeriod } from './restarts.js';
 import { TaskTimer } from './timing.js';
-import type { LoopDelay, PoolMetrics, WorkerMetrics } from './types.js';
+import type { BlockedEvent, LoopDelay, PoolMetrics, WorkerMetrics } from './types.js';
 
 /**
  * Queue length by priority. The scheduler has one queue today, reported as priority `'0'`; once
@@ -30,17 +34,22 @@ export class MetricsCollector {
   readonly #interval: number;
   readonly #publish: (m: PoolMetrics) => void;
   readonly #tick: NodeJS.Timeout;
+  readonly #blocked: BlockedWatcher | undefined;
   #lastSettled = 0;
   #lastAt = performance.now();
   #throughput = 0;
 
-  constructor(fleet: Fleet, pool: string, runtime: 'thread' | 'process', interval: number, publish: (m: PoolMetrics) => void) {
+  constructor(fleet: Fleet, o: ResolvedOptions, metrics: Required<MetricsOptions>, emit: { metrics(m: PoolMetrics): void; blocked(e: BlockedEvent): void }) {
     this.#fleet = fleet;
-    this.#pool = pool;
-    this.#runtime = runtime;
-    this.#interval = interval;
-    this.#publish = publish;
-    this.#tick = setInterval(() => this.#onTick(), interval).unref();
+    this.#pool = o.name;
+    this.#runtime = o.runtime;
+    this.#interval = metrics.interval;
+    this.#publish = (m) => emit.metrics(m);
+    this.#tick = setInterval(() => this.#onTick(), metrics.interval).unref();
+    const period = heartbeatPeriod(metrics.blockedThreshold);
+    if (period > 0) {
+      this.#blocked = new BlockedWatcher(fleet, o.name, metrics.blockedThreshold, period, o.concurrency, metrics.captureStack, o.logger ?? consoleLogger, (e) => emit.blocked(e));
+    }
   }
 
   #onTick(): void {
@@ -60,6 +69,7 @@ export class MetricsCollector {
 
   stop(): void {
     clearInterval(this.#tick);
+    this.#blocked?.stop();
   }
 
   #settled(): number {

@@ -13,6 +13,7 @@ import { Scheduler, type Slot } from './scheduler.js';
 import type { Task } from './task.js';
 import { WorkerHandle, type HandleHost, type HandleState } from './worker-handle.js';
 import { bootMetrics, countRestart, type RestartCause } from '../metrics/restarts.js';
+import { consoleLogger, OutputForwarder, reportWorkerError } from '../metrics/logs.js';
 
 export interface WorkerExitEvent {
   readonly workerId: number;
@@ -111,7 +112,7 @@ export class Fleet implements HandleHost {
     const h = new WorkerHandle(
       slot.index,
       this.#runtime,
-      { poolName: o.name, execArgv: o.execArgv, env: o.env, resourceLimits: o.resourceLimits },
+      { poolName: o.name, execArgv: o.execArgv, env: o.env, resourceLimits: o.resourceLimits, captureStack: o.metrics?.captureStack === true },
       {
         module: o.module,
         id: slot.index,
@@ -128,6 +129,7 @@ export class Fleet implements HandleHost {
       o.prefetch,
     );
     h.held = credits;
+    h.output = new OutputForwarder(h.transport, o.logger ?? consoleLogger, o.name, slot.index, h.transport.pid);
     this.live.push(h);
     return h;
   }
@@ -203,6 +205,9 @@ export class Fleet implements HandleHost {
         else this.#respawn(slot, 'crash');
       }
     }
+    // Lines the worker wrote before it died come first, then its error with its stack.
+    h.output?.drain();
+    if (error !== undefined) reportWorkerError(this.#options.logger ?? consoleLogger, this.#options.name, h.slot, h.transport.pid, error);
     this.credits.released(h.slot);
     this.#events.exit({ workerId: h.slot, exitCode: report.exitCode, signal: report.signal, error: error ?? h.closeError });
     this.scheduler.schedule();

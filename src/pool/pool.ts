@@ -123,7 +123,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       (value, from) => this.emit('message', value as MessageOut<W>, from.slot),
       this.#fleet.credits,
     );
-    this.#metrics = o.metrics && new MetricsCollector(this.#fleet, o.name, o.runtime, o.metrics.interval, (m) => this.emit('metrics', m));
+    this.#metrics = o.metrics && new MetricsCollector(this.#fleet, o, o.metrics, { metrics: (m) => this.emit('metrics', m), blocked: (e) => this.emit('blocked', e) });
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'message') this.#inbox.listenerAdded();
     });

@@ -11,6 +11,7 @@ import { Deque } from '../deque.js';
 import { transferProblem } from '../transfer.js';
 import { Task, TaskKind } from './task.js';
 import type { WorkerSample } from '../metrics/types.js';
+import type { OutputForwarder } from '../metrics/logs.js';
 
 export type HandleState = 'starting' | 'ready' | 'retiring' | 'closing' | 'exited';
 
@@ -57,6 +58,8 @@ export class WorkerHandle {
   sample: WorkerSample | undefined;
   beatAt = 0;
   messagesPut = 0;
+  /** Reads the worker's stdout/stderr into the pool's logger. */
+  output: OutputForwarder | undefined;
 
   #out: unknown[] = [];
   #transfers: TransferListItem[] = [];
