@@ -158,6 +158,28 @@ describe('dashboard server', () => {
   });
 });
 
+describe('loading', () => {
+  it('loopfleet does not load the dashboard server until one is opened', async () => {
+    // Follow the static imports (not import()) from the package entry through dist/.
+    const seen = new Set<string>();
+    const visit = async (url: URL): Promise<void> => {
+      if (seen.has(url.href)) return;
+      seen.add(url.href);
+      const code = await readFile(url, 'utf8');
+      for (const [, spec] of code.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*'(\.[^']+)'|^import\s*'(\.[^']+)'/gm)) {
+        if (spec !== undefined) await visit(new URL(spec, url));
+      }
+    };
+    const dist = new URL('../../dist/', import.meta.url);
+    await visit(new URL('index.js', dist));
+    assert.ok(seen.has(new URL('pool/pool.js', dist).href), 'the walk follows the imports');
+    assert.ok(seen.has(new URL('dashboard/index.js', dist).href), 'the lazy entry is loaded');
+    for (const module of ['server.js', 'hub.js', 'local.js', 'remote.js', 'sse.js']) {
+      assert.ok(!seen.has(new URL(`dashboard/${module}`, dist).href), `dashboard/${module} is loaded only when used`);
+    }
+  });
+});
+
 describe('the pool option `dashboard`', () => {
   it('serves the pool, samples its workers every second, and closes with the pool', async (t) => {
     const p = pool(t, { worker: 'basic', size: 2, name: 'opt', dashboard: true });

@@ -70,7 +70,13 @@ class Spark {
       [xs.values, this.ys],
       chart,
     );
-    new ResizeObserver(() => this.plot.setSize({ width: Math.max(60, chart.clientWidth), height: big ? 64 : 44 })).observe(chart);
+    this.observer = new ResizeObserver(() => this.plot.setSize({ width: Math.max(60, chart.clientWidth), height: big ? 64 : 44 }));
+    this.observer.observe(chart);
+  }
+
+  destroy() {
+    this.observer.disconnect();
+    this.plot.destroy();
   }
 
   /** Appends a value (null: no data at that time), keeping it aligned with the x values. */
@@ -159,6 +165,7 @@ class PoolView {
   }
 
   remove() {
+    for (const s of this.allSparks()) s.destroy();
     this.section.remove();
   }
 
