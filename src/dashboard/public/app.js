@@ -181,6 +181,7 @@ class PoolView {
     pool.throughput.push(prev && seconds > 0 ? Math.max(0, m.completed + m.failed - prev.completed - prev.failed) / seconds : null);
     pool.queue.push(m.queue?.total ?? null);
     pool.restarts.push(restarts);
+    pool.restarts.cell.title = Object.entries(m.restarts ?? {}).map(([cause, n]) => `${cause}: ${n}`).join(', ') || 'no restarts';
     pool.wait.push(m.waitTime?.p99 ?? null);
     pool.run.push(m.runTime?.p99 ?? null);
     this.totalsEl.textContent = `${fmt.int(m.completed)} done · ${fmt.int(m.failed)} failed · ${m.workers.length} workers`;
