@@ -184,7 +184,7 @@ class PoolView {
     pool.restarts.cell.title = Object.entries(m.restarts ?? {}).map(([cause, n]) => `${cause}: ${n}`).join(', ') || 'no restarts';
     pool.wait.push(m.waitTime?.p99 ?? null);
     pool.run.push(m.runTime?.p99 ?? null);
-    this.totalsEl.textContent = `${fmt.int(m.completed)} done · ${fmt.int(m.failed)} failed · ${m.workers.length} workers`;
+    this.totalsEl.textContent = `${fmt.int(m.completed)} done · ${fmt.int(m.failed)} failed · ${m.workers.length} worker${m.workers.length === 1 ? '' : 's'}`;
     this.noteEl.textContent = `workers sampled every ${(m.interval / 1000).toLocaleString('en')} s`;
     const seen = new Set();
     for (const w of m.workers) {
