@@ -4,11 +4,9 @@
  * them all, reconnecting to a process that restarts or starts later.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ErrorCodes } from '../errors.js';
-import { serveDashboard, type Dashboard, type DashboardOptions } from '../dashboard/index.js';
+import { serveDashboard } from '../dashboard/index.js';
 import type { AnyPool } from '../dashboard/local.js';
 import { isLoopback } from '../dashboard/options.js';
-import { OutputError } from './mandelbrot.js';
 
 export const DEFAULT_DASHBOARD_PORT = 9400;
 
@@ -48,15 +46,6 @@ export const LINGER_MS = 10_000;
 /** Shows a pool on the dashboard. */
 export type ShowPool = (pool: AnyPool) => void;
 
-/** Starts a dashboard; a port in use is a failure the user can fix (reported without a stack). */
-async function open(options: DashboardOptions): Promise<Dashboard> {
-  try {
-    return await serveDashboard([], options);
-  } catch (err) {
-    throw (err as { code?: unknown }).code === ErrorCodes.PORT_IN_USE ? new OutputError((err as Error).message) : err;
-  }
-}
-
 /** Resolves on SIGINT or SIGTERM, or after `ms` when given. */
 function stopped(ms?: number): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -77,7 +66,7 @@ function stopped(ms?: number): Promise<void> {
  * then for a moment more, or until Ctrl-C with `keepOpen`, so that one can watch.
  */
 export async function watchDemo(port: number, keepOpen: boolean, work: (show: ShowPool) => Promise<void>): Promise<void> {
-  const dashboard = await open({ port });
+  const dashboard = await serveDashboard([], { port });
   process.stderr.write(`Dashboard: ${dashboard.url}\n`);
   try {
     await work((pool) => dashboard.add(pool));
@@ -102,7 +91,7 @@ export function addDashboardCommand(program: Command): Command {
     .addOption(new Option('-p, --port <port>', 'port to serve this page on (0: any free port)').argParser(port(0)).default(DEFAULT_DASHBOARD_PORT))
     .addOption(new Option('--host <host>', 'loopback address to listen on').argParser(loopback).default('127.0.0.1'))
     .action(async (options: DashboardCommandOptions) => {
-      const dashboard = await open({ port: options.port, host: options.host, sources: options.source });
+      const dashboard = await serveDashboard([], { port: options.port, host: options.host, sources: options.source });
       const n = options.source.length;
       process.stderr.write(`loopfleet dashboard: ${dashboard.url} (${n} source${n === 1 ? '' : 's'}; Ctrl-C to stop)\n`);
       await stopped();
