@@ -297,4 +297,16 @@ describe('loopfleet mandelbrot --dashboard', () => {
     assert.equal(await cli.exited, 0);
     await client.ended;
   });
+
+  it('without --keep-open, says how long the page stays up; Ctrl-C ends it sooner', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'loopfleet-dash-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const cli = startCli(t, ['mandelbrot', '--width', '64', '--height', '48', '-w', '1', '-o', join(dir, 'm.png'), '--dashboard', '0']);
+    const url = await cliUrl(cli, 'Dashboard:');
+    await until(() => cli.stderr.includes('stays up 10 s more'), 20_000, 'the linger notice');
+    assert.equal((await request(url)).status, 200, 'still serving after rendering');
+    cli.child.kill('SIGINT');
+    assert.equal(await cli.exited, 0);
+    assert.match(cli.stdout, /Wrote .*m\.png/);
+  });
 });
