@@ -59,7 +59,7 @@ export class MetricsCollector {
     const seconds = (now - this.#lastAt) / 1000;
     const settled = this.#settled();
     this.#throughput = seconds > 0 ? (settled - this.#lastSettled) / seconds : 0;
-    this.timer.roll(settled - this.#lastSettled, seconds);
+    this.timer.roll();
     this.#lastSettled = settled;
     this.#lastAt = now;
     const m = this.snapshot();

@@ -1,4 +1,4 @@
-/** Small pieces of the metrics that the fleet calls: restart causes and the Boot record's sampling config. */
+/** Small pieces of the metrics that the fleet calls: restart causes, the Boot record's sampling config, stack capture. */
 import type { MetricsOptions } from '../options.js';
 import { restartChannel } from './channels.js';
 
@@ -13,6 +13,11 @@ export function countRestart(counts: Record<string, number>, pool: string, worke
 /** Heartbeats come four times per threshold, so a block is seen at most a quarter late. */
 export function heartbeatPeriod(blockedThreshold: number): number {
   return Number.isFinite(blockedThreshold) ? Math.max(5, Math.floor(blockedThreshold / 4)) : 0;
+}
+
+/** Whether workers must be able to give their stack (process workers then start a capture thread). */
+export function capturesStacks(o: Required<MetricsOptions> | undefined): boolean {
+  return o !== undefined && o.captureStack && Number.isFinite(o.blockedThreshold);
 }
 
 /** The `metrics` field of the Boot record: absent when metrics are off. */

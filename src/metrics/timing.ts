@@ -1,13 +1,15 @@
 /**
- * Wait and run times of sampled tasks. Timing every task would put two clock reads and two
- * histogram writes on the hot path; instead one task in `every` is timed, with `every` adapted
- * each interval so that about TARGET_PER_SECOND tasks are timed however fast the pool runs (and
- * every task while it is slow).
+ * Wait and run times of sampled tasks. Timing every task would put an allocation, two clock reads
+ * and two histogram writes on the hot path; instead one task in `every` is timed. Every BATCH
+ * timed tasks `every` is re-scaled from the rate they came at, so that about TARGET_PER_SECOND
+ * tasks are timed however fast the pool runs (and every task while it runs slowly): the pool
+ * reads the clock for that once per BATCH timed tasks, not per task.
  */
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { Percentiles } from './types.js';
 
-const TARGET_PER_SECOND = 2000;
+const TARGET_PER_SECOND = 1000;
+const BATCH = 64;
 
 export class TaskTiming {
   readonly #queuedAt = performance.now();
@@ -56,23 +58,31 @@ export class TaskTimer {
   #last: { wait: Percentiles; run: Percentiles } = { wait: zero(), run: zero() };
   #every = 1;
   #countdown = 1;
+  #timed = 0;
+  #batchStart = performance.now();
 
   /** A TaskTiming for one task in `every`, else undefined. */
   sample(): TaskTiming | undefined {
     if (--this.#countdown > 0) return undefined;
+    if (++this.#timed === BATCH) this.#rescale();
     this.#countdown = this.#every;
     return new TaskTiming(this.#current);
   }
 
-  /** Ends a window in which `settled` tasks settled over `seconds`. */
-  roll(settled: number, seconds: number): void {
+  #rescale(): void {
+    const now = performance.now();
+    const perSecond = (BATCH * 1000) / Math.max(1, now - this.#batchStart);
+    this.#every = Math.max(1, Math.round((this.#every * perSecond) / TARGET_PER_SECOND));
+    this.#timed = 0;
+    this.#batchStart = now;
+  }
+
+  /** Ends a window: its percentiles become the reported ones. */
+  roll(): void {
     const c = this.#current;
     this.#last = { wait: c.wait.percentiles(), run: c.run.percentiles() };
     // Tasks still in flight hold the old windows; they record there harmlessly.
     this.#current = { wait: new MsHistogram(), run: new MsHistogram() };
-    const rate = seconds > 0 ? settled / seconds : 0;
-    this.#every = Math.max(1, Math.floor(rate / TARGET_PER_SECOND));
-    if (this.#countdown > this.#every) this.#countdown = this.#every;
   }
 
   get last(): { wait: Percentiles; run: Percentiles } {

@@ -12,7 +12,7 @@ import { MessageCredits } from './credits.js';
 import { Scheduler, type Slot } from './scheduler.js';
 import type { Task } from './task.js';
 import { WorkerHandle, type HandleHost, type HandleState } from './worker-handle.js';
-import { bootMetrics, countRestart, type RestartCause } from '../metrics/restarts.js';
+import { bootMetrics, capturesStacks, countRestart, type RestartCause } from '../metrics/restarts.js';
 import { consoleLogger, OutputForwarder, reportWorkerError } from '../metrics/logs.js';
 
 export interface WorkerExitEvent {
@@ -112,7 +112,7 @@ export class Fleet implements HandleHost {
     const h = new WorkerHandle(
       slot.index,
       this.#runtime,
-      { poolName: o.name, execArgv: o.execArgv, env: o.env, resourceLimits: o.resourceLimits, captureStack: o.metrics?.captureStack === true },
+      { poolName: o.name, execArgv: o.execArgv, env: o.env, resourceLimits: o.resourceLimits, captureStack: capturesStacks(o.metrics) },
       {
         module: o.module,
         id: slot.index,
