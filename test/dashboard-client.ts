@@ -52,6 +52,7 @@ export class SseClient {
     const parser = new SseParser((event, data) => this.events.push({ event, data: JSON.parse(data) }));
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => parser.push(chunk));
+    res.on('error', () => {}); // a reset ends the stream too; 'close' follows
     this.ended = new Promise((resolve) => res.on('close', resolve));
   }
 

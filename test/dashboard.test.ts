@@ -4,9 +4,10 @@
  * option, and aggregation of other dashboards (`loopfleet dashboard --source`).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { createRequire } from 'node:module';
@@ -258,6 +259,34 @@ describe('loopfleet dashboard --source', () => {
 
     cli.child.kill('SIGINT');
     assert.equal(await cli.exited, 0);
+  });
+
+  it('survives a source process killed mid-stream, and shows it as down', async (t) => {
+    // A process with a pool that serves its own dashboard, as a user's service would.
+    const script = `
+      import { Pool } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+      const p = new Pool({ worker: new URL(${JSON.stringify(fixture('basic').href)}), size: 1, name: 'victim', dashboard: true });
+      console.log((await p.dashboard).url);
+      setInterval(() => void p.run('spin', 2), 20);
+    `;
+    // From a file: worker threads inherit `--input-type`, which only `-e` accepts.
+    const dir = await mkdtemp(join(tmpdir(), 'loopfleet-source-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'source.mjs'), script);
+    const child = spawn(process.execPath, [join(dir, 'source.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.after(() => child.kill('SIGKILL'));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').once('data', (d: string) => resolve(d.trim()));
+      child.once('exit', () => reject(new Error('the source process exited')));
+    });
+    const aggregator = await dashboard(t, [], { sources: [url] });
+    const metricsUrl = new URL('metrics.json', aggregator.url).href;
+    await until(async () => (await json<Latest>(metricsUrl)).pools.some((x) => x.name === 'victim' && (x.metrics?.completed ?? 0) > 0), 20_000, 'the victim pool at work');
+    child.kill('SIGKILL');
+    await until(async () => (await json<Latest>(metricsUrl)).sources[0]?.connected === false, 20_000, 'the source shown as down');
+    const latest = await json<Latest>(metricsUrl);
+    assert.ok(latest.sources[0]?.error, 'with a reason');
+    assert.equal(latest.pools.length, 1, 'its pool stays on the page, with its last figures');
   });
 
   it('needs a --source, a loopback --host and a free port', async (t) => {

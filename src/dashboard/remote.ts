@@ -72,6 +72,8 @@ export class RemoteFeed {
       const parser = new SseParser((event, data) => this.#event(event, data, seen));
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => parser.push(chunk));
+      // A source that dies mid-stream resets the connection: an 'error' here, then 'close'.
+      res.on('error', (err) => fail(err.message));
       res.on('close', () => fail('the source closed the connection'));
     });
   }
