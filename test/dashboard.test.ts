@@ -289,6 +289,19 @@ describe('loopfleet dashboard --source', () => {
     assert.equal(latest.pools.length, 1, 'its pool stays on the page, with its last figures');
   });
 
+  it('replaces the pools of a source that restarted with others', async (t) => {
+    const first = await serveDashboard(busyPool(t, 'before', 1));
+    t.after(() => first.close());
+    const aggregator = await dashboard(t, [], { sources: [first.url] });
+    const metricsUrl = new URL('metrics.json', aggregator.url).href;
+    const ids = async (): Promise<string[]> => (await json<Latest>(metricsUrl)).pools.map((x) => x.id);
+    const prefix = `127.0.0.1:${first.port}/`;
+    await until(async () => (await ids()).includes(`${prefix}before`), 20_000, 'the first pool');
+    await first.close();
+    await dashboard(t, busyPool(t, 'after', 1), { port: first.port });
+    await until(async () => (await ids()).join() === `${prefix}after`, 20_000, 'the new pool, and the old one gone');
+  });
+
   it('needs a --source, a loopback --host and a free port', async (t) => {
     const none = startCli(t, ['dashboard']);
     assert.equal(await none.exited, 2);
