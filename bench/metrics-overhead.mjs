@@ -8,6 +8,11 @@
 // processes the parent alone), which a busy shared machine disturbs far less than wall time.
 //
 //   node bench/metrics-overhead.mjs [--runtime thread|process] [--tasks 200000] [--inflight 1000] [--runs 9] [--warmup 1] [--json]
+//   node bench/metrics-overhead.mjs --micro
+//
+// --micro isolates what metrics add to the parent's per-task path (the sampling decision and the
+// two optional timing calls, with a task object shaped like the pool's), in CPU ns per task: a
+// bound that a noisy machine cannot blur the way it blurs end-to-end throughput.
 //
 // Runs against the build (dist/): run `npm run build` first.
 import { execFileSync } from 'node:child_process';
@@ -23,6 +28,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
     child: { type: 'string' },
+    micro: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.tasks);
@@ -72,7 +78,41 @@ async function child(name) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-if (values.child !== undefined) {
+/** CPU ns per task of the per-task metrics path, off (no timer) and on. */
+async function micro() {
+  const { TaskTimer } = await import(new URL('../dist/metrics/timing.js', import.meta.url).href);
+  const n = 5e6;
+  class Task {
+    constructor(id) {
+      this.id = id;
+      this.timing = undefined;
+    }
+  }
+  const run = (timer) => {
+    const t0 = process.cpuUsage();
+    let timed = 0;
+    for (let i = 0; i < n; i++) {
+      const t = new Task(i);
+      if (timer !== undefined) t.timing = timer.sample();
+      t.timing?.sent();
+      t.timing?.done();
+      if (t.timing !== undefined) timed++;
+    }
+    const c = process.cpuUsage(t0);
+    return { ns: ((c.user + c.system) * 1000) / n, timed };
+  };
+  const off = [];
+  const on = [];
+  for (let r = 0; r < 7; r++) {
+    off.push(run(undefined).ns);
+    on.push(run(new TaskTimer()).ns);
+  }
+  console.log(`per-task metrics path, ${n} tasks x 7 alternating rounds, median CPU ns/task: off ${median(off).toFixed(1)}, on ${median(on).toFixed(1)} (${median(on) >= median(off) ? '+' : ''}${(median(on) - median(off)).toFixed(1)} ns)`);
+}
+
+if (values.micro) {
+  await micro();
+} else if (values.child !== undefined) {
   process.stdout.write(JSON.stringify(await child(values.child)));
 } else {
   const names = Object.keys(SCENARIOS);

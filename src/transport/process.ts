@@ -16,6 +16,7 @@ class ProcessTransport implements WorkerTransport {
   readonly pid: number;
   readonly #child: ChildProcess;
   readonly #exited: Promise<void>;
+  #stackRequests = 0;
 
   constructor(options: SpawnOptions) {
     const { events } = options;
@@ -73,10 +74,20 @@ class ProcessTransport implements WorkerTransport {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), timeoutMs);
     try {
-      pipe.write('stack\n');
-      // One request at a time per worker (the blocked-loop watcher asks once per block).
-      const [chunk] = (await once(pipe, 'data', { signal: ac.signal })) as [Buffer];
-      return (JSON.parse(chunk.toString('utf8')) as { stack: string | null }).stack ?? undefined;
+      const id = ++this.#stackRequests;
+      pipe.write(`${id}\n`);
+      // Answers are JSON lines, possibly in several chunks; one for an earlier request that timed
+      // out may still come first, and is skipped by its id.
+      let buffered = '';
+      for (;;) {
+        const [chunk] = (await once(pipe, 'data', { signal: ac.signal })) as [Buffer];
+        buffered += chunk.toString('utf8');
+        for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+          const answer = JSON.parse(buffered.slice(0, nl)) as { id: number; stack: string | null };
+          buffered = buffered.slice(nl + 1);
+          if (answer.id === id) return answer.stack ?? undefined;
+        }
+      }
     } catch {
       return undefined;
     } finally {

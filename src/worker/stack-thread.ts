@@ -2,7 +2,7 @@
  * Stack capture inside a `process` worker. The parent cannot reach a blocked process's event
  * loop, so this small thread, started in the worker process only when `metrics.captureStack` is
  * on, listens on an extra pipe (fd 4) on its own loop: each request line is answered with one
- * JSON line holding the main thread's stack, captured over `connectToMainThread` (capture.ts).
+ * JSON line (with the request's id) holding the main thread's stack, captured over `connectToMainThread` (capture.ts).
  */
 import { Session } from 'node:inspector';
 import { Socket } from 'node:net';
@@ -17,12 +17,13 @@ pipe.on('error', () => pipe.destroy());
 pipe.on('data', (chunk: string) => {
   buffered += chunk;
   for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+    const id = Number(buffered.slice(0, nl));
     buffered = buffered.slice(nl + 1);
-    void answer();
+    void answer(id);
   }
 });
 
-async function answer(): Promise<void> {
+async function answer(id: number): Promise<void> {
   const session = new Session();
   let stack: string | undefined;
   try {
@@ -39,5 +40,5 @@ async function answer(): Promise<void> {
   } finally {
     session.disconnect();
   }
-  pipe.write(`${JSON.stringify({ stack: stack ?? null })}\n`);
+  pipe.write(`${JSON.stringify({ id, stack: stack ?? null })}\n`);
 }
