@@ -20,6 +20,8 @@ export const ErrorCodes = {
   ABORTED: 'LOOPFLEET_ERR_ABORTED',
   TIMEOUT: 'LOOPFLEET_ERR_TIMEOUT',
   NOT_ITERABLE: 'LOOPFLEET_ERR_NOT_ITERABLE',
+  MISSING_DEPENDENCY: 'LOOPFLEET_ERR_MISSING_DEPENDENCY',
+  PORT_IN_USE: 'LOOPFLEET_ERR_PORT_IN_USE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -139,6 +141,22 @@ export class DataCloneError extends LoopfleetError {
 export class NoMessageHandlerError extends LoopfleetError {
   constructor() {
     super(ErrorCodes.NO_MESSAGE_HANDLER, 'The worker module defines no onMessage handler, so it cannot receive put() messages');
+  }
+}
+
+/** An optional dependency (a metrics sink's client library) is not installed. */
+export class MissingDependencyError extends LoopfleetError {
+  readonly dependency: string;
+  constructor(dependency: string, feature: string, cause: unknown) {
+    super(ErrorCodes.MISSING_DEPENDENCY, `${feature}() needs the optional dependency ${JSON.stringify(dependency)}: install it with \`npm install ${dependency}\``, { cause });
+    this.dependency = dependency;
+  }
+}
+
+/** A server of loopfleet's (the dashboard) could not listen: another server holds the port. */
+export class PortInUseError extends LoopfleetError {
+  constructor(readonly host: string, readonly port: number, cause?: unknown) {
+    super(ErrorCodes.PORT_IN_USE, `Port ${port} on ${host} is already in use; pass another \`port\`, or 0 for any free port`, cause === undefined ? undefined : { cause });
   }
 }
 

@@ -34,6 +34,12 @@ export type { WorkerExitEvent } from './pool/fleet.js';
 export type { TaskStream } from './pool/task-stream.js';
 export type { MapOptions, MapResult } from './pool/map.js';
 export { DEFAULTS, type PoolOptions, type RuntimeName, type Strategy } from './options.js';
+export type { MetricsOptions } from './options.js';
+export type { BlockedEvent, LoopDelay, Logger, Percentiles, PoolMetrics, WorkerMetrics, WorkerSample } from './metrics/types.js';
+export { CHANNELS } from './metrics/channels.js';
+export { createStatsdSink, type StatsdClient, type StatsdSinkOptions } from './metrics/statsd.js';
+export { createPrometheusSink, type PrometheusSink, type PrometheusSinkOptions } from './metrics/prometheus.js';
+export type { MetricsSink } from './metrics/sink.js';
 export type { ResourceLimits } from './transport/types.js';
 export {
   AbortError,
@@ -42,7 +48,9 @@ export {
   InvalidArgTypeError,
   InvalidArgValueError,
   LoopfleetError,
+  MissingDependencyError,
   NoMessageHandlerError,
+  PortInUseError,
   PoolClosedError,
   PoolDestroyedError,
   NotIterableError,
@@ -56,3 +64,4 @@ export {
   type ErrorCode,
   type WorkerExitInfo,
 } from './errors.js';
+export { serveDashboard, type Dashboard, type DashboardOptions } from './dashboard/index.js';

@@ -7,6 +7,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, InvalidArgTypeError, InvalidArgValueError } from './errors.js';
 import type { ResourceLimits } from './transport/types.js';
+import type { Logger } from './metrics/types.js';
+import { dashboardMetrics, poolDashboard, type DashboardOptions, type ResolvedDashboardOptions } from './dashboard/options.js';
 
 export type RuntimeName = 'thread' | 'process';
 export type Strategy = 'least-loaded' | 'round-robin';
@@ -97,6 +99,41 @@ export interface PoolOptions {
   execArgv?: readonly string[];
   /** Environment of the workers. @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Per-worker resource sampling and pool metrics (`pool.metrics()`, the `'metrics'` event, the
+   * `loopfleet:metrics` diagnostics channel); `false` turns sampling off. See docs/observability.md.
+   * @default { interval: 10_000 }
+   */
+  metrics?: MetricsOptions | false;
+  /**
+   * Where workers' console output (stdout and stderr, tagged with pool and worker), their
+   * uncaught errors and blocked-loop warnings go: any pino-compatible logger
+   * (`info/warn/error(obj, msg)`). @default the console
+   */
+  logger?: Logger;
+  /**
+   * Serve a live dashboard of this pool on loopback: `true` for any free port, or `{ port, host }`.
+   * Read its address from `(await pool.dashboard).url`; it closes with the pool. Workers then report
+   * their metrics every second unless `metrics.interval` is given. See docs/dashboard.md.
+   * @default false
+   */
+  dashboard?: boolean | Pick<DashboardOptions, 'port' | 'host'>;
+}
+
+export interface MetricsOptions {
+  /** Milliseconds between samples in each worker, and between `'metrics'` events. @default 10_000 */
+  interval?: number;
+  /**
+   * Warn (logger, `'blocked'` event, `loopfleet:blocked` channel) when a worker's event loop has
+   * not turned for this many milliseconds; workers then send a heartbeat every quarter of it.
+   * @default Infinity (off)
+   */
+  blockedThreshold?: number;
+  /**
+   * With `blockedThreshold`: also capture where the blocked worker is (its JavaScript stack,
+   * through the inspector; see docs/observability.md). @default false
+   */
+  captureStack?: boolean;
 }
 
 export const DEFAULTS = {
@@ -113,6 +150,7 @@ export const DEFAULTS = {
   terminateAfter: Infinity,
   streamHighWaterMark: 64,
   maxStartFailures: 3,
+  metrics: { interval: 10_000, blockedThreshold: Infinity, captureStack: false },
 } as const;
 
 /** Options after validation and defaults. */
@@ -139,12 +177,17 @@ export interface ResolvedOptions {
   readonly resourceLimits: ResourceLimits | undefined;
   readonly execArgv: readonly string[] | undefined;
   readonly env: Readonly<Record<string, string | undefined>> | undefined;
+  /** Undefined when sampling is off. */
+  readonly metrics: Required<MetricsOptions> | undefined;
+  readonly logger: Logger | undefined;
+  /** Undefined when there is no dashboard. */
+  readonly dashboard: ResolvedDashboardOptions | undefined;
 }
 
 const KNOWN = new Set([
   'worker', 'size', 'runtime', 'concurrency', 'strategy', 'name', 'workerData', 'maxQueue', 'messageHighWaterMark', 'prefetch',
   'maxTasksPerWorker', 'maxHeapMB', 'maxStartFailures', 'resourceLimits', 'execArgv', 'env', 'timeout', 'terminateAfter',
-  'streamHighWaterMark',
+  'streamHighWaterMark', 'metrics', 'logger', 'dashboard',
 ]);
 
 export function resolveOptions(options: unknown): ResolvedOptions {
@@ -179,6 +222,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     resourceLimits: resourceLimits(o.resourceLimits),
     execArgv: stringArray(o, 'execArgv'),
     env: env(o.env),
+    metrics: dashboardMetrics(metrics(o.metrics), o),
+    logger: logger(o.logger),
+    dashboard: poolDashboard(o),
   };
 }
 
@@ -194,13 +240,13 @@ function moduleUrl(value: unknown): string {
   throw new InvalidArgTypeError(`Expected \`worker\` to be a file URL or a path to the worker module, got ${describe(value)}`);
 }
 
-function integer(o: Record<string, unknown>, key: string, fallback: number, min: number, infinite = false): number {
+function integer(o: Record<string, unknown>, key: string, fallback: number, min: number, infinite = false, prefix = ''): number {
   const v = o[key];
   if (v === undefined) return fallback;
-  if (typeof v !== 'number') throw new InvalidArgTypeError(`Expected \`${key}\` to be a number, got ${describe(v)}`);
+  if (typeof v !== 'number') throw new InvalidArgTypeError(`Expected \`${prefix}${key}\` to be a number, got ${describe(v)}`);
   if (infinite && v === Infinity) return v;
   if (!Number.isInteger(v) || v < min) {
-    throw new InvalidArgValueError(`Expected \`${key}\` to be an integer >= ${min}${infinite ? ' or Infinity' : ''}, got ${describe(v)}`);
+    throw new InvalidArgValueError(`Expected \`${prefix}${key}\` to be an integer >= ${min}${infinite ? ' or Infinity' : ''}, got ${describe(v)}`);
   }
   return v;
 }
@@ -281,4 +327,30 @@ function resourceLimits(v: unknown): ResourceLimits | undefined {
     out[k] = x;
   }
   return out;
+}
+
+function metrics(v: unknown): Required<MetricsOptions> | undefined {
+  if (v === false) return undefined;
+  if (v === undefined) return { ...DEFAULTS.metrics };
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgTypeError(`Expected \`metrics\` to be an object or false, got ${describe(v)}`);
+  const o = v as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!['interval', 'blockedThreshold', 'captureStack'].includes(key)) throw new InvalidArgValueError(`Unknown option \`metrics.${key}\`; known: interval, blockedThreshold, captureStack`);
+  }
+  const captureStack = o.captureStack ?? DEFAULTS.metrics.captureStack;
+  if (typeof captureStack !== 'boolean') throw new InvalidArgTypeError(`Expected \`metrics.captureStack\` to be a boolean, got ${describe(captureStack)}`);
+  return {
+    interval: integer(o, 'interval', DEFAULTS.metrics.interval, 10, false, 'metrics.'),
+    blockedThreshold: integer(o, 'blockedThreshold', DEFAULTS.metrics.blockedThreshold, 20, true, 'metrics.'),
+    captureStack,
+  };
+}
+
+function logger(v: unknown): Logger | undefined {
+  if (v === undefined) return undefined;
+  const l = v as Record<string, unknown> | null;
+  if (l === null || typeof l !== 'object' || !['info', 'warn', 'error'].every((m) => typeof l[m] === 'function')) {
+    throw new InvalidArgTypeError(`Expected \`logger\` to be a logger with info, warn and error methods (pino-compatible), got ${describe(v)}`);
+  }
+  return v as Logger;
 }

@@ -66,6 +66,8 @@ export const enum Kind {
   Started = 29,
   /** `[Item, taskId, value, 0]`: one item of a stream. */
   Item = 30,
+  /** `[Sample, 0, WorkerSample | null, 0]`: resource sample, or `null` for a bare heartbeat. */
+  Sample = 31,
 }
 
 /** Phase a start-up failure happened in. */
@@ -94,5 +96,7 @@ export interface BootData {
   /** Heap bound in MB after which the worker asks to be recycled; 0 = none. */
   readonly maxHeapMB: number;
   readonly sticky: readonly StickyCall[];
+  /** Resource sampling (interval and heartbeat ms); absent when metrics are off. */
+  readonly metrics?: { readonly interval: number; readonly heartbeat: number };
 }
 

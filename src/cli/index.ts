@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { addMandelbrotCommand, OutputError } from './mandelbrot.js';
+import { addDashboardCommand } from './dashboard.js';
+import { PortInUseError } from '../errors.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -19,6 +21,7 @@ const program = new Command('loopfleet')
   // Throw instead of exiting, so that usage errors exit with EXIT_USAGE; subcommands inherit it.
   .exitOverride();
 addMandelbrotCommand(program);
+addDashboardCommand(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -27,7 +30,8 @@ try {
     // Commander has already printed the message (or the help, or the version).
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
   } else {
-    const plain = err instanceof OutputError;
+    // Failures the user can fix are reported without a stack.
+    const plain = err instanceof OutputError || err instanceof PortInUseError;
     process.stderr.write(`loopfleet: ${err instanceof Error ? (plain ? err.message : (err.stack ?? err.message)) : String(err)}\n`);
     process.exitCode = EXIT_FAILURE;
   }

@@ -9,7 +9,9 @@ import { dirname, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { RuntimeName } from '../options.js';
-import { encodePng, renderMandelbrot, type RenderResult } from '../demo/render.js';
+import { encodePng, renderMandelbrot, type RenderOptions, type RenderResult } from '../demo/render.js';
+import { DASHBOARD_INTERVAL } from '../dashboard/options.js';
+import { port, watchDemo, type ShowPool } from './dashboard.js';
 
 export interface MandelbrotOptions {
   workers: number;
@@ -21,6 +23,9 @@ export interface MandelbrotOptions {
   output: string;
   compare: boolean;
   json: boolean;
+  /** `--dashboard [port]`: true for any free port. */
+  dashboard?: number | true;
+  keepOpen: boolean;
 }
 
 const RUNTIMES: readonly RuntimeName[] = ['thread', 'process'];
@@ -53,7 +58,7 @@ function seconds(ms: number): string {
 }
 
 /** Renders once, with a progress bar on stderr when stderr is a terminal. */
-async function render(options: MandelbrotOptions, workers: number): Promise<RenderResult> {
+async function render(options: MandelbrotOptions, workers: number, show?: ShowPool): Promise<RenderResult> {
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(
         {
@@ -75,10 +80,16 @@ async function render(options: MandelbrotOptions, workers: number): Promise<Rend
       workers,
       runtime: options.runtime,
       onProgress: bar === undefined ? undefined : (done) => bar.update(done),
+      ...(show === undefined ? {} : dashboardOptions(workers, show)),
     });
   } finally {
     bar?.stop();
   }
+}
+
+/** On the dashboard, the baseline and the parallel pool are told apart by name; workers report every second. */
+function dashboardOptions(workers: number, show: ShowPool): Pick<RenderOptions, 'poolOptions' | 'onPool'> {
+  return { poolOptions: { name: `mandelbrot-${plural(workers, 'worker').replace(' ', '-')}`, metrics: { interval: DASHBOARD_INTERVAL } }, onPool: show };
 }
 
 /** Fails before any rendering when the PNG could not be written. */
@@ -97,13 +108,13 @@ async function checkOutput(output: string): Promise<void> {
 /** A failure the user can fix: reported without a stack. */
 export class OutputError extends Error {}
 
-async function run(options: MandelbrotOptions): Promise<void> {
+async function run(options: MandelbrotOptions, show?: ShowPool): Promise<void> {
   const { width, height, workers } = options;
   const output = resolve(options.output);
   await checkOutput(output);
   // With one worker the baseline would be the same run twice.
-  const baseline = options.compare && workers > 1 ? await render(options, 1) : undefined;
-  const parallel = await render(options, workers);
+  const baseline = options.compare && workers > 1 ? await render(options, 1, show) : undefined;
+  const parallel = await render(options, workers, show);
   const identical = baseline === undefined ? null : Buffer.compare(baseline.pixels, parallel.pixels) === 0;
 
   const png = encodePng(parallel.pixels, width, height);
@@ -156,7 +167,10 @@ export function addMandelbrotCommand(program: Command): Command {
     .addOption(new Option('-o, --output <file>', 'PNG file to write').default('mandelbrot.png'))
     .option('--no-compare', 'skip the 1-worker baseline')
     .option('--json', 'print a JSON summary instead of text', false)
+    .addOption(new Option('--dashboard [port]', 'serve a live dashboard of the workers while rendering (default port: any free one)').argParser(port(0)))
+    .option('--keep-open', 'with --dashboard: keep serving after rendering until Ctrl-C', false)
     .action(async (options: MandelbrotOptions) => {
-      await run(options);
+      if (options.dashboard === undefined) return run(options);
+      await watchDemo(options.dashboard === true ? 0 : options.dashboard, options.keepOpen, (show) => run(options, show));
     });
 }

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { encode } from 'fast-png';
 import { Pool } from '../pool/pool.js';
-import type { RuntimeName } from '../options.js';
+import type { PoolOptions, RuntimeName } from '../options.js';
 import { CHANNELS, DEFAULT_VIEW, type View } from './mandelbrot.js';
 import type mandelbrotWorker from './mandelbrot-worker.js';
 
@@ -23,6 +23,10 @@ export interface RenderOptions {
   readonly view?: View;
   /** Called after each chunk lands, with the rows done so far and the image height. */
   readonly onProgress?: (doneRows: number, totalRows: number) => void;
+  /** More pool options (a name, metrics), e.g. for the dashboard. */
+  readonly poolOptions?: Omit<PoolOptions, 'worker' | 'size' | 'runtime'>;
+  /** Called with the pool once created (the CLI's `--dashboard` shows it). */
+  readonly onPool?: (pool: Pool<typeof mandelbrotWorker>) => void;
 }
 
 export interface RenderResult {
@@ -60,7 +64,9 @@ export async function renderMandelbrot(options: RenderOptions): Promise<RenderRe
     size: workers,
     runtime: options.runtime ?? 'thread',
     name: 'mandelbrot',
+    ...options.poolOptions,
   });
+  options.onPool?.(pool);
   try {
     // Time the rendering, not the spawning: a process takes far longer to start than a thread.
     await pool.ready();

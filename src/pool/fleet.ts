@@ -12,6 +12,8 @@ import { MessageCredits } from './credits.js';
 import { Scheduler, type Slot } from './scheduler.js';
 import type { Task } from './task.js';
 import { WorkerHandle, type HandleHost, type HandleState } from './worker-handle.js';
+import { bootMetrics, capturesStacks, countRestart, type RestartCause } from '../metrics/restarts.js';
+import { consoleLogger, OutputForwarder, reportWorkerError } from '../metrics/logs.js';
 
 export interface WorkerExitEvent {
   readonly workerId: number;
@@ -40,6 +42,8 @@ export interface SlotCounters extends Slot {
   restarts: number;
   /** A worker of this slot has been ready at least once. */
   started: boolean;
+  /** Messages put by the slot's exited workers. */
+  messagesPut: number;
 }
 
 export class Fleet implements HandleHost {
@@ -57,6 +61,8 @@ export class Fleet implements HandleHost {
   destroyed = false;
   /** Set when no slot can run work any more: what queued work rejects with. */
   broken: Error | undefined;
+  /** Workers started to replace another, by cause. */
+  readonly restartCauses: Record<string, number> = {};
 
   readonly #options: ResolvedOptions;
   readonly #runtime: Runtime;
@@ -87,6 +93,7 @@ export class Fleet implements HandleHost {
         failed: 0,
         restarts: 0,
         started: false,
+        messagesPut: 0,
       };
       this.slots.push(slot);
     }
@@ -105,7 +112,7 @@ export class Fleet implements HandleHost {
     const h = new WorkerHandle(
       slot.index,
       this.#runtime,
-      { poolName: o.name, execArgv: o.execArgv, env: o.env, resourceLimits: o.resourceLimits },
+      { poolName: o.name, execArgv: o.execArgv, env: o.env, resourceLimits: o.resourceLimits, captureStack: capturesStacks(o.metrics) },
       {
         module: o.module,
         id: slot.index,
@@ -116,11 +123,13 @@ export class Fleet implements HandleHost {
         messageCredits: credits,
         maxHeapMB: Number.isFinite(o.maxHeapMB) ? o.maxHeapMB : 0,
         sticky: [...this.sticky],
+        ...bootMetrics(o.metrics),
       },
       this,
       o.prefetch,
     );
     h.held = credits;
+    h.output = new OutputForwarder(h.transport, o.logger ?? consoleLogger, o.name, slot.index, h.transport.pid);
     this.live.push(h);
     return h;
   }
@@ -135,12 +144,13 @@ export class Fleet implements HandleHost {
   }
 
   /** Replaces a worker gracefully: no new work, a fresh worker in its slot, close once drained. */
-  retire(h: WorkerHandle): void {
+  retire(h: WorkerHandle, cause: RestartCause = 'maxTasksPerWorker'): void {
     const slot = this.slots[h.slot] as SlotCounters;
     if (this.closing || h.state !== 'ready' || slot.handle !== h) return;
     h.state = 'retiring';
     this.retiring.add(h);
     slot.restarts++;
+    countRestart(this.restartCauses, this.#options.name, h.slot, cause);
     slot.handle = this.#spawn(slot);
     this.scheduler.schedule();
   }
@@ -160,7 +170,7 @@ export class Fleet implements HandleHost {
   }
 
   handleRecycle(h: WorkerHandle): void {
-    this.retire(h);
+    this.retire(h, 'maxHeapMB');
   }
 
   handleExit(h: WorkerHandle, report: ExitReport, previous: HandleState): void {
@@ -170,6 +180,7 @@ export class Fleet implements HandleHost {
     const slot = this.slots[h.slot] as SlotCounters;
     slot.completed += h.completed;
     slot.failed += h.failed;
+    slot.messagesPut += h.messagesPut;
     const current = slot.handle === h;
     let error: Error | undefined;
     if (this.destroyed) {
@@ -181,7 +192,7 @@ export class Fleet implements HandleHost {
       if (current) {
         const fatal = h.failure?.phase === 'load' || slot.startFailures >= this.#options.maxStartFailures || this.closing;
         if (fatal) this.#failSlot(slot, error);
-        else this.#respawn(slot);
+        else this.#respawn(slot, 'startFailure');
       }
     } else {
       if (previous !== 'closing' || h.load > 0) {
@@ -191,9 +202,12 @@ export class Fleet implements HandleHost {
       // A clean exit (error undefined) only follows a Close we sent: the slot simply ends.
       if (current && error !== undefined) {
         if (this.closing) this.#failSlot(slot, error);
-        else this.#respawn(slot);
+        else this.#respawn(slot, 'crash');
       }
     }
+    // Lines the worker wrote before it died come first, then its error with its stack.
+    h.output?.drain();
+    if (error !== undefined) reportWorkerError(this.#options.logger ?? consoleLogger, this.#options.name, h.slot, h.transport.pid, error);
     this.credits.released(h.slot);
     this.#events.exit({ workerId: h.slot, exitCode: report.exitCode, signal: report.signal, error: error ?? h.closeError });
     this.scheduler.schedule();
@@ -206,8 +220,9 @@ export class Fleet implements HandleHost {
     return new Error(`probably out of memory: V8 aborted the process (resourceLimits.maxOldGenerationSizeMb = ${limit})`);
   }
 
-  #respawn(slot: SlotCounters): void {
+  #respawn(slot: SlotCounters, cause: RestartCause): void {
     slot.restarts++;
+    countRestart(this.restartCauses, this.#options.name, slot.index, cause);
     slot.handle = this.#spawn(slot);
   }
 

@@ -26,6 +26,9 @@ import { Inbox } from './inbox.js';
 import { snapshot } from './stats.js';
 import { Waiters } from './waiters.js';
 import { Task, TaskKind } from './task.js';
+import { MetricsCollector } from '../metrics/collector.js';
+import { closePoolDashboard, openPoolDashboard, type Dashboard } from '../dashboard/index.js';
+import type { PoolMetrics } from '../metrics/types.js';
 import type { WorkerDefinition } from '../worker/define.js';
 import type {
   AnyWorkerDefinition,
@@ -90,6 +93,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   #closed: Promise<void> | undefined;
   #closeDone: (() => void) | undefined;
   #destroyed: Promise<void> | undefined;
+  readonly #metrics: MetricsCollector | undefined;
+  #dashboard: Promise<Dashboard> | undefined;
 
   constructor(options: PoolOptions) {
     super();
@@ -129,9 +134,12 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       (value, from) => this.emit('message', value as MessageOut<W>, from.slot),
       this.#fleet.credits,
     );
+    this.#metrics = o.metrics && new MetricsCollector(this.#fleet, o, o.metrics, { metrics: (m) => this.emit('metrics', m), blocked: (e) => this.emit('blocked', e) });
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'message') this.#inbox.listenerAdded();
     });
+    // Loads the dashboard's server only for a pool that asked for one.
+    if (o.dashboard !== undefined) this.#dashboard = openPoolDashboard(this, o.dashboard);
   }
 
   /**
@@ -304,6 +312,23 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   }
 
   /**
+   * A read-only snapshot of the pool's metrics: per-worker resource samples, queue, wait and run
+   * times, throughput, restarts by cause, backpressure. See docs/observability.md.
+   */
+  metrics(): PoolMetrics {
+    if (this.#metrics === undefined) throw new InvalidArgValueError('pool.metrics() needs metrics, which this pool was created without (`metrics: false`)');
+    return this.#metrics.snapshot();
+  }
+
+  /**
+   * The pool's live dashboard (the `dashboard` option): resolves once it listens, with its `url`;
+   * rejects if it could not start (`LOOPFLEET_ERR_PORT_IN_USE`). Undefined without the option.
+   */
+  get dashboard(): Promise<Dashboard> | undefined {
+    return this.#dashboard;
+  }
+
+  /**
    * Graceful shutdown: accepts no new work, lets queued and running tasks finish (or rejects the
    * queued ones), calls each worker's `close`, and waits for the workers to exit. Never starts a
    * worker. Idempotent.
@@ -335,6 +360,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
         timer = setTimeout(() => void this.#destroy(new PoolDestroyedError(`close() did not finish within its timeout of ${timeout} ms, so the pool was destroyed`)).then(this.#closeDone), timeout);
       }
     });
+    const dashboard = this.#dashboard;
+    if (dashboard !== undefined) this.#closed = this.#closed.then(() => closePoolDashboard(dashboard));
     fleet.scheduler.schedule();
     this.#checkClosed();
     return this.#closed;
@@ -352,6 +379,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       this.#closeDone?.();
       this.#waiters.settleAll(err);
     });
+    const dashboard = this.#dashboard;
+    if (dashboard !== undefined) this.#destroyed = this.#destroyed.then(() => closePoolDashboard(dashboard));
     return this.#destroyed;
   }
 
@@ -382,10 +411,12 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
 
   #enqueue(t: Task, wait: boolean): void {
     const s = this.#fleet.scheduler;
+    if (this.#metrics !== undefined) t.timing = this.#metrics.timer.sample();
     if (t.target >= 0) {
       this.#fleet.slots[t.target]?.pinned.push(t);
     } else if (s.full) {
       this.#wasFull = true;
+      if (this.#metrics !== undefined) this.#metrics.backpressure++;
       if (!wait) return t.reject(new QueueFullError(this.#options.maxQueue));
       s.waiting.push(t);
     } else {

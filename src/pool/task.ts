@@ -3,6 +3,7 @@ import type { TransferListItem } from 'node:worker_threads';
 import type { StickyCall } from '../protocol.js';
 import type { TaskControl } from './control.js';
 import type { WorkerHandle } from './worker-handle.js';
+import type { TaskTiming } from '../metrics/timing.js';
 
 export const enum TaskKind {
   Run = 0,
@@ -30,6 +31,8 @@ export class Task {
   done = false;
   /** The priority queue's bookkeeping while the task is queued. */
   queueNode: unknown = undefined;
+  /** Set on the tasks that metrics sample for wait and run times. */
+  timing: TaskTiming | undefined;
 
   constructor(
     readonly id: number,

@@ -3,6 +3,7 @@ import type { TransferListItem } from 'node:worker_threads';
 import type { TaskMap, WorkerContext, WorkerDefinition } from '../worker/define.js';
 import type { WorkerExitEvent } from './fleet.js';
 import type { MapOptions } from './map.js';
+import type { BlockedEvent, PoolMetrics } from '../metrics/types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyWorkerDefinition = WorkerDefinition<any, any, any>;
@@ -195,4 +196,8 @@ export interface PoolEvents<Out = unknown> {
   workerExit: [event: WorkerExitEvent];
   /** A `put()` message failed in `onMessage`, or was lost with its worker. */
   messageError: [error: Error, workerId: number];
+  /** A metrics snapshot, each `metrics.interval`. */
+  metrics: [metrics: PoolMetrics];
+  /** A worker's event loop is blocked past `metrics.blockedThreshold` (and later: it turned again). */
+  blocked: [event: BlockedEvent];
 }

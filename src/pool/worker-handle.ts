@@ -10,6 +10,8 @@ import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from '../tran
 import { Deque } from '../deque.js';
 import { transferProblem } from '../transfer.js';
 import { Task, TaskKind } from './task.js';
+import type { WorkerSample } from '../metrics/types.js';
+import type { OutputForwarder } from '../metrics/logs.js';
 
 export type HandleState = 'starting' | 'ready' | 'retiring' | 'closing' | 'exited';
 
@@ -52,6 +54,12 @@ export class WorkerHandle {
   closeError: Error | undefined;
   /** Message credits this worker holds, as far as the parent knows (granted, not yet used). */
   held = 0;
+  /** Metrics: the worker's latest resource sample, when its last sample or heartbeat arrived (performance.now()), messages it put. */
+  sample: WorkerSample | undefined;
+  beatAt = 0;
+  messagesPut = 0;
+  /** Reads the worker's stdout/stderr into the pool's logger. */
+  output: OutputForwarder | undefined;
 
   #out: unknown[] = [];
   #transfers: TransferListItem[] = [];
@@ -116,6 +124,7 @@ export class WorkerHandle {
     this.dispatched++;
     task.sentTo = this.slot;
     const ctl = task.ctl;
+    task.timing?.sent();
     if (task.kind === TaskKind.Put) this.#out.push(Kind.Put, task.id, task.arg, 0);
     else if (ctl === undefined) this.#out.push(Kind.Run, task.id, task.name, task.arg);
     else {
@@ -233,6 +242,7 @@ export class WorkerHandle {
           if (task === undefined) break;
           tasks.delete(id);
           this.completed++;
+          task.timing?.done();
           task.resolve(batch[i + 2]);
           break;
         }
@@ -242,6 +252,7 @@ export class WorkerHandle {
           if (task === undefined) break;
           tasks.delete(id);
           this.failed++;
+          task.timing?.done();
           if (task.sticky !== undefined) this.#host.dropSticky(task);
           task.reject(deserializeError(batch[i + 2] as SerializedError));
           break;
@@ -253,7 +264,12 @@ export class WorkerHandle {
           tasks.get(batch[i + 1] as number)?.ctl?.started();
           break;
         case Kind.Msg:
+          this.messagesPut++;
           this.#host.handleMessage(this, batch[i + 2]);
+          break;
+        case Kind.Sample:
+          this.beatAt = performance.now();
+          if (batch[i + 2] !== null) this.sample = batch[i + 2] as WorkerSample;
           break;
         case Kind.Load:
           this.#tune(batch[i + 1] as number, batch[i + 2] as number);

@@ -4,6 +4,8 @@
  * Transfer lists do not apply: buffers are copied.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import type { Readable, Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Batch } from '../protocol.js';
 import type { Runtime, SpawnOptions, WorkerTransport } from './types.js';
@@ -14,6 +16,7 @@ class ProcessTransport implements WorkerTransport {
   readonly pid: number;
   readonly #child: ChildProcess;
   readonly #exited: Promise<void>;
+  #stackRequests = 0;
 
   constructor(options: SpawnOptions) {
     const { events } = options;
@@ -22,11 +25,13 @@ class ProcessTransport implements WorkerTransport {
     if (limits?.maxOldGenerationSizeMb !== undefined) execArgv.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
     if (limits?.maxYoungGenerationSizeMb !== undefined) execArgv.push(`--max-semi-space-size=${Math.max(1, Math.floor(limits.maxYoungGenerationSizeMb / 3))}`);
     if (limits?.stackSizeMb !== undefined) execArgv.push(`--stack-size=${Math.floor(limits.stackSizeMb * 1024)}`);
-    this.#child = fork(bootstrap, [options.poolName, String(options.workerId)], {
+    // stdout/stderr are piped to the parent, which logs them tagged with pool and worker; fd 4
+    // carries stack capture requests to the worker's capture thread (worker/stack-thread.ts).
+    this.#child = fork(bootstrap, [options.poolName, String(options.workerId), ...(options.captureStack === true ? ['stack'] : [])], {
       serialization: 'advanced',
       execArgv,
       env: options.env !== undefined ? { ...options.env } : process.env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...(options.captureStack === true ? (['pipe'] as const) : [])],
     });
     this.pid = this.#child.pid ?? -1;
     let error: Error | undefined;
@@ -53,6 +58,41 @@ class ProcessTransport implements WorkerTransport {
   async terminate(): Promise<void> {
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
     await this.#exited;
+  }
+
+  get stdout(): Readable | null {
+    return this.#child.stdout;
+  }
+
+  get stderr(): Readable | null {
+    return this.#child.stderr;
+  }
+
+  async stack(timeoutMs: number): Promise<string | undefined> {
+    const pipe = this.#child.stdio[4] as Duplex | null | undefined;
+    if (pipe === null || pipe === undefined || pipe.destroyed) return undefined;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    try {
+      const id = ++this.#stackRequests;
+      pipe.write(`${id}\n`);
+      // Answers are JSON lines, possibly in several chunks; one for an earlier request that timed
+      // out may still come first, and is skipped by its id.
+      let buffered = '';
+      for (;;) {
+        const [chunk] = (await once(pipe, 'data', { signal: ac.signal })) as [Buffer];
+        buffered += chunk.toString('utf8');
+        for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+          const answer = JSON.parse(buffered.slice(0, nl)) as { id: number; stack: string | null };
+          buffered = buffered.slice(nl + 1);
+          if (answer.id === id) return answer.stack ?? undefined;
+        }
+      }
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

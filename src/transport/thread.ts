@@ -1,7 +1,9 @@
 /** The `thread` runtime: one node:worker_threads Worker per worker. */
 import type { TransferListItem } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
 import type { Batch } from '../protocol.js';
+import { threadStack } from '../metrics/stack.js';
 import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from './types.js';
 
 const bootstrap = new URL('../worker/boot-thread.js', import.meta.url);
@@ -20,8 +22,9 @@ class ThreadTransport implements WorkerTransport {
       ...(options.env !== undefined ? { env: { ...options.env } } : {}),
       ...(options.resourceLimits !== undefined ? { resourceLimits: { ...options.resourceLimits } } : {}),
       name: `loopfleet ${options.poolName} worker ${options.workerId}`,
-      stdout: false,
-      stderr: false,
+      // Piped to the parent, which logs them line by line tagged with pool and worker.
+      stdout: true,
+      stderr: true,
     });
     this.pid = this.#worker.threadId;
     let error: Error | undefined;
@@ -45,6 +48,18 @@ class ThreadTransport implements WorkerTransport {
   async terminate(): Promise<void> {
     await this.#worker.terminate();
     await this.#exited;
+  }
+
+  get stdout(): Readable {
+    return this.#worker.stdout;
+  }
+
+  get stderr(): Readable {
+    return this.#worker.stderr;
+  }
+
+  stack(timeoutMs: number): Promise<string | undefined> {
+    return threadStack(this.pid, timeoutMs);
   }
 }
 

@@ -3,6 +3,7 @@
  * assumes that a worker shares its machine: a runtime is anything that can start a worker, carry
  * batches both ways and report the worker's end.
  */
+import type { Readable } from 'node:stream';
 import type { TransferListItem } from 'node:worker_threads';
 import type { Batch } from '../protocol.js';
 
@@ -30,6 +31,11 @@ export interface WorkerTransport {
   send(batch: Batch, transfer?: readonly TransferListItem[]): void;
   /** Ends the worker at once. Resolves after `exit` was reported. */
   terminate(): Promise<void>;
+  /** The worker's stdout and stderr, read by the parent (see metrics/logs.ts). */
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Where the worker's JavaScript is now (blocked-loop reports); undefined when it cannot be had. */
+  stack(timeoutMs: number): Promise<string | undefined>;
 }
 
 export interface SpawnOptions {
@@ -38,6 +44,8 @@ export interface SpawnOptions {
   readonly execArgv: readonly string[] | undefined;
   readonly env: Readonly<Record<string, string | undefined>> | undefined;
   readonly resourceLimits: ResourceLimits | undefined;
+  /** Prepare the worker for `stack()` (the process runtime starts a capture thread in it). */
+  readonly captureStack?: boolean;
   readonly events: TransportEvents;
 }
 

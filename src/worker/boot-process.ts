@@ -22,15 +22,18 @@ const watchdog = new Worker(
 );
 watchdog.unref();
 
+// metrics.captureStack: a thread that can capture this process's stack while its loop is blocked.
+if (process.argv[4] === 'stack') new Worker(new URL('./stack-thread.js', import.meta.url), { name: 'loopfleet stack capture', stdout: false, stderr: false }).unref();
+
 const channel = processChannel();
 process.on('uncaughtException', (err) => {
   // Report the error before dying so that the parent can attach it to the crash; the thread
-  // runtime gets the same from the Worker's 'error' event.
+  // runtime gets the same from the Worker's 'error' event. The parent logs it with its stack.
   process.exitCode = 1;
-  console.error(err);
   try {
     channel.send([Kind.Fatal, 0, serializeError(err), 0], undefined, () => process.exit(1));
   } catch {
+    console.error(err);
     process.exit(1);
   }
 });

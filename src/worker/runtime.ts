@@ -13,6 +13,7 @@ import { Transfer, type TaskFunction, type WorkerContext, type WorkerDefinition 
 import { loadDefinition } from './load.js';
 import { MessageOutbox } from './outbox.js';
 import { Output } from './output.js';
+import { Sampler } from './sampler.js';
 import { StreamPump, type StreamSink } from './stream-pump.js';
 
 /** A task the parent may cancel: its own signal, and its pump when it is a stream. */
@@ -123,6 +124,7 @@ export class WorkerRuntime {
     this.#boot = boot;
     this.#concurrency = boot.concurrency;
     this.#out.transfersApply = boot.runtime === 'thread';
+    if (boot.metrics !== undefined) new Sampler(boot.metrics, (sample) => this.#write(Kind.Sample, sample));
     let phase: FailPhase = 'load';
     try {
       const def = await loadDefinition(boot.module);
@@ -309,6 +311,12 @@ export class WorkerRuntime {
     this.#out.write(Kind.Msg, 0, value, 0);
     this.#scheduleFlush();
     return undefined;
+  }
+
+  /** Writes a record of the worker's own (not a task result) and flushes it this loop turn. */
+  #write(kind: Kind, value: unknown): void {
+    this.#out.write(kind, 0, value, 0);
+    this.#scheduleFlush();
   }
 
   #idleCheck(): void {
