@@ -66,20 +66,29 @@ function describeScan(r: ScanReport, rows: number, bytes: number): string {
   return `parsed ${r.parsed} of ${rows} rows, read ${r.bytesRead} of ${bytes} bytes, stopped by ${r.stoppedBy ?? 'nothing'}`;
 }
 
-/** A writer that takes its time: every row goes through a later loop turn, every 250th waits 1 ms. */
-function slowWriter(produced: Int32Array, onRow: (row: Row, ahead: number) => void): Writable {
-  let written = 0;
-  return new Writable({
+interface WriterStats {
+  written: number;
+  cents: number;
+  /** The most rows the worker had yielded beyond those this writer had finished. */
+  maxAhead: number;
+}
+
+/** A writer that takes its time: every row finishes on a later loop turn, every 250th after 1 ms. */
+function slowWriter(produced: Int32Array): { writer: Writable; stats: WriterStats } {
+  const stats: WriterStats = { written: 0, cents: 0, maxAhead: 0 };
+  const writer = new Writable({
     objectMode: true,
     highWaterMark: WRITER_HIGH_WATER_MARK,
     write(row: Row, _encoding, done) {
-      // Rows the worker has yielded minus rows this writer has finished: what is in flight or buffered.
-      onRow(row, Atomics.load(produced, 0) - written);
-      written++;
-      if (written % 250 === 0) setTimeout(done, 1);
+      // Rows yielded minus rows finished: the rows in flight or buffered between the two.
+      stats.maxAhead = Math.max(stats.maxAhead, Atomics.load(produced, 0) - stats.written);
+      stats.written++;
+      stats.cents += row.cents;
+      if (stats.written % 250 === 0) setTimeout(done, 1);
       else setImmediate(done);
     },
   });
+  return { writer, stats };
 }
 
 export async function main({ log = console.log, rows = 50_000 }: MainOptions = {}): Promise<RowsSummary> {
@@ -113,17 +122,10 @@ export async function main({ log = console.log, rows = 50_000 }: MainOptions = {
 
     // 2. Pipe everything into a slow writer, watching how far the producer runs ahead.
     const produced = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    let written = 0;
-    let cents = 0;
-    let maxAhead = 0;
-    const writer = slowWriter(produced, (row, ahead) => {
-      written++;
-      cents += row.cents;
-      maxAhead = Math.max(maxAhead, ahead);
-    });
+    const { writer, stats: pipe } = slowWriter(produced);
     await pool.stream('readRows', { path, produced }, { highWaterMark: PIPE_HIGH_WATER_MARK }).pipeTo(writer);
     log(
-      `pipe: wrote ${written} rows into a slow Writable; the producer ran at most ${maxAhead} rows ahead ` +
+      `pipe: wrote ${pipe.written} rows into a slow Writable; the producer ran at most ${pipe.maxAhead} rows ahead ` +
         `(bound: highWaterMark ${PIPE_HIGH_WATER_MARK} + the Writable's ${WRITER_HIGH_WATER_MARK} = ${PIPE_HIGH_WATER_MARK + WRITER_HIGH_WATER_MARK})`,
     );
 
@@ -160,7 +162,7 @@ export async function main({ log = console.log, rows = 50_000 }: MainOptions = {
     return {
       file: { path, rows, bytes },
       search: { found, highWaterMark: SEARCH_HIGH_WATER_MARK, worker: searchScan },
-      pipe: { written, cents, maxAhead, highWaterMark: PIPE_HIGH_WATER_MARK, writerHighWaterMark: WRITER_HIGH_WATER_MARK },
+      pipe: { ...pipe, highWaterMark: PIPE_HIGH_WATER_MARK, writerHighWaterMark: WRITER_HIGH_WATER_MARK },
       lookups: { results, concurrency: MAP_CONCURRENCY, maxRunning },
       timeout: { code: timeoutCode, worker: timeoutScan },
       abort: { code: abortCode, cause: abortCause, worker: abortScan },
