@@ -3,12 +3,15 @@
  * exported main() returns a summary that says the example did what it claims.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { main as fetchServer, ROUTES } from '../examples/fetch-server/main.js';
 import { main as stickyState, TABLE } from '../examples/sticky-state/main.js';
 import { main as subscription } from '../examples/subscription/main.js';
+import { LOOKUP_IDS, main as rows, SEARCH } from '../examples/rows/main.js';
+import { rowAt } from '../examples/rows/rows.js';
 
 /** build/test/examples.test.js -> the repository root. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -120,6 +123,72 @@ describe('examples/subscription', () => {
     for (const s of summary.streams) {
       const count = s.topic === 'prices' ? 6 : 4;
       assert.deepEqual(s.seqs, Array.from({ length: count }, (_, i) => i + 1), `worker ${s.worker} ${s.topic}`);
+    }
+  });
+});
+
+describe('examples/rows', () => {
+  it('runs as a script', async () => {
+    const run = await runExample('rows');
+    assertExitedCleanly(run);
+    assert.match(run.stdout, /^wrote 50000 rows \(\d+ bytes\) to /m);
+    assert.match(run.stdout, /^search: found row \d+ \(Lima, 99\d\.\d\d\); the worker parsed \d+ of 50000 rows, .*stopped by LOOPFLEET_ERR_ABORTED$/m);
+    assert.match(run.stdout, /^pipe: wrote 50000 rows into a slow Writable; the producer ran at most \d+ rows ahead \(bound: highWaterMark 64 \+ the Writable's 16 = 80\)$/m);
+    assert.match(run.stdout, new RegExp(`^map: received rows ${LOOKUP_IDS.join(',')}$`, 'm'));
+    assert.match(run.stdout, /^map: they finished (#\d,){7}#\d; at most [123] ran at once \(concurrency 3\)$/m);
+    assert.match(run.stdout, /^timeout: the call rejected with LOOPFLEET_ERR_TIMEOUT; the worker .*stopped by LOOPFLEET_ERR_TIMEOUT$/m);
+    assert.match(run.stdout, /^abort: the call rejected with LOOPFLEET_ERR_ABORTED \(cause: the user pressed stop\); the worker .*stopped by LOOPFLEET_ERR_ABORTED$/m);
+    assert.match(run.stdout, /^removed .*loopfleet-rows-/m);
+  });
+
+  it('main(): stops early on break, stays bounded through pipeTo, maps in order, times out and aborts', async () => {
+    const summary = await rows({ log: quiet });
+    const { file, search, pipe, lookups, timeout, abort } = summary;
+    assert.equal(file.rows, 50_000);
+    assert.equal(existsSync(file.path), false, `${file.path} was not removed`);
+
+    // 1. The first matching row, and a worker that stopped reading soon after it.
+    const expected = Array.from({ length: file.rows }, (_, id) => rowAt(id)).find((r) => r.city === SEARCH.city && r.cents >= SEARCH.minCents);
+    assert.ok(expected !== undefined);
+    assert.deepEqual(search.found, expected);
+    const report = search.worker;
+    assert.equal(report.task, 'readRows');
+    assert.equal(report.reachedEnd, false);
+    assert.equal(report.stoppedBy, 'LOOPFLEET_ERR_ABORTED');
+    // It parses only with credit: the rows taken (ids 0..found) plus at most highWaterMark more.
+    assert.ok(report.parsed >= expected.id + 1, `parsed ${report.parsed}`);
+    assert.ok(report.parsed <= expected.id + 1 + search.highWaterMark, `parsed ${report.parsed}, found ${expected.id}`);
+    assert.ok(report.bytesRead < file.bytes, `read ${report.bytesRead} of ${file.bytes} bytes`);
+
+    // 2. Every row arrived, and the producer never ran further ahead than both buffers allow.
+    assert.equal(pipe.written, file.rows);
+    let cents = 0;
+    for (let id = 0; id < file.rows; id++) cents += rowAt(id).cents;
+    assert.equal(pipe.cents, cents);
+    assert.ok(pipe.maxAhead >= 1, `maxAhead ${pipe.maxAhead}`);
+    assert.ok(pipe.maxAhead <= pipe.highWaterMark + pipe.writerHighWaterMark, `maxAhead ${pipe.maxAhead}`);
+
+    // 3. Input order, whatever the finishing order; never more than `concurrency` at once.
+    assert.deepEqual(
+      lookups.results.map((r) => r.row),
+      LOOKUP_IDS.map((id) => rowAt(id)),
+    );
+    for (const r of lookups.results) assert.equal(r.parsed, r.row.id + 1);
+    assert.deepEqual(
+      lookups.results.map((r) => r.finished).sort((a, b) => a - b),
+      LOOKUP_IDS.map((_, i) => i + 1),
+    );
+    assert.ok(lookups.maxRunning >= 1 && lookups.maxRunning <= lookups.concurrency, `maxRunning ${lookups.maxRunning}`);
+
+    // 4. The calls rejected with their codes, and the worker saw the same through ctx.signal and stopped.
+    assert.equal(timeout.code, 'LOOPFLEET_ERR_TIMEOUT');
+    assert.equal(abort.code, 'LOOPFLEET_ERR_ABORTED');
+    assert.equal(abort.cause, 'the user pressed stop');
+    for (const [code, r] of [['LOOPFLEET_ERR_TIMEOUT', timeout.worker], ['LOOPFLEET_ERR_ABORTED', abort.worker]] as const) {
+      assert.equal(r.task, 'slowCount');
+      assert.equal(r.stoppedBy, code);
+      assert.equal(r.reachedEnd, false);
+      assert.ok(r.parsed < file.rows, `${code}: parsed ${r.parsed}`);
     }
   });
 });
