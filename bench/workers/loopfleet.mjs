@@ -1,0 +1,20 @@
+import { defineWorker, transfer } from '../../dist/worker.js';
+import { add, rows } from './tasks.mjs';
+
+export default defineWorker({
+  tasks: {
+    add,
+    rows(opts) {
+      const chunk = rows(opts);
+      return transfer(chunk, [chunk.buffer]);
+    },
+    // Streaming: small items from an async generator (pool.stream).
+    async *items({ n }) {
+      for (let i = 0; i < n; i++) yield i;
+    },
+  },
+  // Message mode: echo every message back with ctx.put.
+  onMessage(message, ctx) {
+    return ctx.put(message);
+  },
+});
