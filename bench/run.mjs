@@ -3,7 +3,10 @@
 // rows alternate (A B C … A B C …) for --runs rounds; the table gives median and min–max.
 //
 //   node bench/run.mjs [--runs 5] [--only throughput,latency,…] [--subjects loopfleet-thread,raw-thread]
-//                      [--json results.json] [--scale 1]
+//                      [--json results.json] [--scale 1] [--full]
+//
+// --full adds the slow "all at once" rows (anchors, per-message IPC); --scale shrinks every
+// count (0.05 for a quick smoke run).
 //
 // Runs against the build (dist/): `npm run bench` at the repository root installs the anchors,
 // builds and runs this.
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     subjects: { type: 'string' },
     json: { type: 'string' },
     scale: { type: 'string', default: '1' },
+    full: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -51,7 +55,7 @@ const results = {};
 const started = Date.now();
 for (const name of names) {
   const sc = SCENARIOS[name];
-  const rows = sc.rows.filter((r) => subjects === undefined || subjects.includes(r.subject));
+  const rows = sc.rows.filter((r) => (subjects === undefined || subjects.includes(r.subject)) && (values.full || r.full !== true));
   const samples = Object.fromEntries(rows.map((r) => [r.id, []]));
   for (let run = 0; run < runs; run++) {
     for (const row of rows) {
