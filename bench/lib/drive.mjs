@@ -36,7 +36,7 @@ export function driveBatches(eps, n, inflight, per = 100) {
       const b = sent++;
       const first = b * per;
       const m = ['batch', first];
-      for (let i = first; i < Math.min(n, first + per); i++) m.push(i, 1);
+      for (let i = first; i < Math.min(n, first + per); i++) m.push({ a: i, b: 1 });
       const k = load[0] <= load[1] ? 0 : 1;
       load[k]++;
       eps[k].post(m);

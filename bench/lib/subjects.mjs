@@ -120,7 +120,7 @@ function raw(runtime, size, limit = Infinity) {
       else send(k, id, m);
     });
   return {
-    add: (a, b) => call([next++, a, b]),
+    add: (a, b) => call([next++, { a, b }]),
     rows: (opts) => call([next++, 'rows', opts]),
     close: () => Promise.all(eps.map((e) => e.close())),
   };

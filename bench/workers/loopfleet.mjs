@@ -4,8 +4,8 @@ import { add, rows } from './tasks.mjs';
 export default defineWorker({
   tasks: {
     add,
-    rows(opts) {
-      const chunk = rows(opts);
+    async rows(opts) {
+      const chunk = await rows(opts);
       return transfer(chunk, [chunk.buffer]);
     },
     // Streaming: small items from an async generator (pool.stream).

@@ -2,7 +2,7 @@ import { Piscina } from 'piscina';
 import { add, rows as render } from './tasks.mjs';
 
 export { add };
-export function rows(opts) {
-  const chunk = render(opts);
+export async function rows(opts) {
+  const chunk = await render(opts);
   return Piscina.move(chunk);
 }

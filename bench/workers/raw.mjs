@@ -1,7 +1,9 @@
 // The floors: a bare worker_threads worker or forked child, answering over postMessage / IPC as
 // a hand-written pool would. Messages:
-//   [id, a, b]                  -> [id, a + b]              one add per message
-//   ['batch', id0, a0, b0, ...] -> ['batch', id0, r0, ...]  arrays of 100 adds per message
+//   [id, { a, b }]              -> [id, a + b]              one add per message
+//   ['batch', id0, { a, b }, …] -> ['batch', id0, r0, …]    arrays of 100 adds per message
+// The argument is the same object { a, b } every pool is given, so that the floors clone what
+// the pools clone.
 //   [id, 'rows', opts]          -> [id, bytes]              a Mandelbrot chunk (moved, on threads)
 //   ['stream', n]                                           a stream of n items, see below
 //   ['echo', v]                 -> ['echo', v]              message mode
@@ -39,14 +41,13 @@ on((m) => {
   const first = m[0];
   if (typeof first === 'number') {
     if (m[1] === 'rows') {
-      const chunk = rows(m[2]);
-      post([first, chunk], thread ? [chunk.buffer] : undefined);
+      void rows(m[2]).then((chunk) => post([first, chunk], thread ? [chunk.buffer] : undefined));
     } else {
-      post([first, add({ a: m[1], b: m[2] })]);
+      post([first, add(m[1])]);
     }
   } else if (first === 'batch') {
     const out = ['batch', m[1]];
-    for (let i = 2; i < m.length; i += 2) out.push(m[i] + m[i + 1]);
+    for (let i = 2; i < m.length; i++) out.push(add(m[i]));
     post(out);
   } else if (first === 'echo') {
     post(m);

@@ -2,7 +2,7 @@ import { Tinypool } from 'tinypool';
 import { add, rows as render } from './tasks.mjs';
 
 export { add };
-export function rows(opts) {
-  const chunk = render(opts);
+export async function rows(opts) {
+  const chunk = await render(opts);
   return Tinypool.move(chunk);
 }

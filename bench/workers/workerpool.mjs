@@ -3,8 +3,8 @@ import { add, rows as render } from './tasks.mjs';
 
 workerpool.worker({
   add,
-  rows(opts) {
-    const chunk = render(opts);
+  async rows(opts) {
+    const chunk = await render(opts);
     return new workerpool.Transfer(chunk, [chunk.buffer]);
   },
 });

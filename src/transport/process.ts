@@ -3,12 +3,19 @@
  * so that the same values cross as in the thread runtime (Maps, typed arrays, Dates, BigInts).
  * Transfer lists do not apply: buffers are copied.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Batch } from '../protocol.js';
 import type { Runtime, SpawnOptions, WorkerTransport } from './types.js';
 
 const bootstrap = fileURLToPath(new URL('../worker/boot-process.js', import.meta.url));
+
+// Loaded on first use: node:child_process pulls in net and streams (~10 ms at start-up), which a
+// pool of threads never needs. Synchronously, because spawn() is synchronous.
+let fork: typeof import('node:child_process').fork | undefined;
+const loadFork = (): typeof import('node:child_process').fork =>
+  (fork ??= (createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')).fork);
 
 class ProcessTransport implements WorkerTransport {
   readonly pid: number;
@@ -22,7 +29,7 @@ class ProcessTransport implements WorkerTransport {
     if (limits?.maxOldGenerationSizeMb !== undefined) execArgv.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
     if (limits?.maxYoungGenerationSizeMb !== undefined) execArgv.push(`--max-semi-space-size=${Math.max(1, Math.floor(limits.maxYoungGenerationSizeMb / 3))}`);
     if (limits?.stackSizeMb !== undefined) execArgv.push(`--stack-size=${Math.floor(limits.stackSizeMb * 1024)}`);
-    this.#child = fork(bootstrap, [options.poolName, String(options.workerId)], {
+    this.#child = loadFork()(bootstrap, [options.poolName, String(options.workerId)], {
       serialization: 'advanced',
       execArgv,
       env: options.env !== undefined ? { ...options.env } : process.env,
