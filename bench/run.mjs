@@ -45,7 +45,8 @@ function measure(scenario, row) {
     const r = spawnSync(process.execPath, [startupScript, row.subject], { stdio: ['ignore', 'ignore', 'pipe'], timeout: TIMEOUT_MS });
     const ms = performance.now() - t0;
     if (r.status !== 0) throw new Error(`start-up of ${row.id} failed (${r.status ?? r.signal}): ${r.stderr}`);
-    return String(r.stderr).includes('close-unsettled') ? { ms, closeHung: 1 } : { ms };
+    const cpu = Number(/cpu-ms ([\d.]+)/.exec(String(r.stderr))?.[1]);
+    return String(r.stderr).includes('close-unsettled') ? { ms, cpu, closeHung: 1 } : { ms, cpu };
   }
   const out = execFileSync(process.execPath, [child, scenario, row.id, values.scale], { encoding: 'utf8', timeout: TIMEOUT_MS, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').at(-1));

@@ -51,7 +51,8 @@ export function reading(scenario, row, results) {
       const raw = get(floorId(''), 'ms')?.median;
       if (row.subject.startsWith('raw-') || row.id === 'node' || raw === undefined) return '';
       const d = row.stats.ms.median - raw;
-      return `raw ${d >= 0 ? '+' : '−'} ${Math.abs(d).toFixed(0)} ms`;
+      const c = row.stats.cpu.median - get(floorId(''), 'cpu').median;
+      return `raw ${d >= 0 ? '+' : '−'} ${Math.abs(d).toFixed(0)} ms (CPU ${c >= 0 ? '+' : '−'} ${Math.abs(c).toFixed(0)} ms)`;
     }
     case 'streaming':
     case 'messages': {
@@ -69,7 +70,7 @@ export function table(results, readingOf) {
   for (const [scenario, { rows }] of Object.entries(results)) {
     const fields = fieldsOf(scenario);
     for (const row of rows) {
-      const value = row.na ?? fields.map((f) => `${fields.length > 1 ? `${f.key} ` : ''}${cell(row.stats, f)}`).join('; ');
+      const value = row.na ?? fields.map((f) => `${fields.length > 1 ? `${f.name ?? f.key} ` : ''}${cell(row.stats, f)}`).join('; ');
       const read = row.na === undefined ? [readingOf(scenario, row, results), row.note].filter(Boolean).join('; ') : '';
       lines.push(`| ${SHORT[scenario] ?? scenario} | ${row.label} | ${row.group} | ${value} | ${read} |`);
     }
