@@ -12,7 +12,7 @@
 // builds and runs this.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SCENARIOS } from './lib/scenarios.mjs';
@@ -54,6 +54,8 @@ function measure(scenario, row) {
 
 const results = {};
 const started = Date.now();
+// Other work on the machine shows up in every figure: the load average is reported with them.
+const loadBefore = loadavg()[0];
 for (const name of names) {
   const sc = SCENARIOS[name];
   const rows = sc.rows.filter((r) => (subjects === undefined || subjects.includes(r.subject)) && (values.full || r.full !== true));
@@ -103,11 +105,12 @@ const meta = {
   scale: Number(values.scale),
   date: new Date().toISOString(),
   minutes: (Date.now() - started) / 60000,
+  load: [loadBefore, loadavg()[0]],
   versions: versions(),
 };
 setFields(Object.fromEntries(Object.entries(SCENARIOS).map(([k, v]) => [k, v.fields])));
 console.log(table(results, reading));
-console.log(`\n${runs} fresh-process runs per row, alternating; median (min–max). Node ${meta.node}, ${meta.cpus} × ${meta.cpu}; ${meta.minutes.toFixed(1)} min.`);
+console.log(`\n${runs} fresh-process runs per row, alternating; median (min–max). Node ${meta.node}, ${meta.cpus} × ${meta.cpu}; ${meta.minutes.toFixed(1)} min; load average ${meta.load.map((l) => l.toFixed(1)).join(' → ')}.`);
 console.log(`Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 if (targets.length > 0) {
   console.log('\nTargets (issue 4), on these medians:');

@@ -211,7 +211,9 @@ const messages = {
   title: 'Message mode: 100k put → ctx.put round trips (1,000 outstanding), round trips/s',
   rows: [
     { id: 'loopfleet-thread', subject: 'loopfleet-thread', label: 'loopfleet (thread), put / ctx.put', group: 'thread' },
+    { id: 'loopfleet-thread-wait', subject: 'loopfleet-thread', label: "loopfleet (thread), onMessage returns ctx.put's promise", group: 'thread', wait: true },
     { id: 'loopfleet-process', subject: 'loopfleet-process', label: 'loopfleet (process), put / ctx.put', group: 'process' },
+    { id: 'loopfleet-process-wait', subject: 'loopfleet-process', label: "loopfleet (process), onMessage returns ctx.put's promise", group: 'process', wait: true },
     { id: 'raw-thread', subject: 'raw-thread', label: 'raw postMessage echo', group: 'thread' },
     { id: 'raw-process', subject: 'raw-process', label: 'raw child-process IPC echo', group: 'process' },
   ],
@@ -231,7 +233,7 @@ const messages = {
         return twice((v) => eps[k++ & 1].post(['echo', v]));
       });
     }
-    return withPool(row.subject, {}, (s) => {
+    return withPool(row.subject, { workerData: { wait: row.wait === true } }, (s) => {
       s.pool.on('message', (v) => reply(v));
       return twice((v) => void s.pool.put(v));
     });

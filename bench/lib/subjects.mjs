@@ -7,9 +7,9 @@ import { Worker } from 'node:worker_threads';
 const worker = (name) => new URL(`../workers/${name}.mjs`, import.meta.url);
 const workerPath = (name) => worker(name).pathname;
 
-async function loopfleet(runtime, size, ready = true) {
+async function loopfleet(runtime, size, ready = true, workerData = undefined) {
   const { Pool } = await import('../../dist/index.js');
-  const pool = new Pool({ worker: worker('loopfleet'), size, runtime });
+  const pool = new Pool({ worker: worker('loopfleet'), size, runtime, workerData });
   if (ready) await pool.ready();
   return {
     pool,
@@ -128,8 +128,8 @@ function raw(runtime, size, limit = Infinity) {
 
 /** Subjects: label, runtime group, and how to open one. */
 export const SUBJECTS = {
-  'loopfleet-thread': { label: 'loopfleet (thread)', group: 'thread', open: (o) => loopfleet('thread', o.size, o.ready) },
-  'loopfleet-process': { label: 'loopfleet (process)', group: 'process', open: (o) => loopfleet('process', o.size, o.ready) },
+  'loopfleet-thread': { label: 'loopfleet (thread)', group: 'thread', open: (o) => loopfleet('thread', o.size, o.ready, o.workerData) },
+  'loopfleet-process': { label: 'loopfleet (process)', group: 'process', open: (o) => loopfleet('process', o.size, o.ready, o.workerData) },
   piscina: { label: 'piscina', group: 'thread', open: (o) => piscina(o.size) },
   tinypool: { label: 'tinypool', group: 'thread', open: (o) => tinypool(o.size) },
   workerpool: { label: 'workerpool', group: 'thread', open: (o) => workerpool(o.size) },

@@ -13,8 +13,10 @@ export default defineWorker({
       for (let i = 0; i < n; i++) yield i;
     },
   },
-  // Message mode: echo every message back with ctx.put.
+  // Message mode: echo every message back with ctx.put; with workerData.wait, onMessage returns
+  // ctx.put's promise (it resolves once the message has left), otherwise it does not wait.
   onMessage(message, ctx) {
-    return ctx.put(message);
+    const sent = ctx.put(message);
+    return ctx.workerData?.wait === true ? sent : undefined;
   },
 });
