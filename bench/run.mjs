@@ -27,6 +27,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     scale: { type: 'string', default: '1' },
     full: { type: 'boolean', default: false },
+    resume: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -44,12 +45,24 @@ function measure(scenario, row) {
     const t0 = performance.now();
     const r = spawnSync(process.execPath, [startupScript, row.subject], { stdio: ['ignore', 'ignore', 'pipe'], timeout: TIMEOUT_MS });
     const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`start-up of ${row.id} failed (${r.status ?? r.signal}): ${r.stderr}`);
     const cpu = Number(/cpu-ms ([\d.]+)/.exec(String(r.stderr))?.[1]);
-    return String(r.stderr).includes('close-unsettled') ? { ms, cpu, closeHung: 1 } : { ms, cpu };
+    // 13: the loop emptied while top-level await (close()) had not settled; see startup.mjs.
+    if (r.status === 13 && /unsettled top-level await/.test(String(r.stderr))) return { ms, cpu, closeHung: 1 };
+    if (r.status !== 0) throw new Error(`start-up of ${row.id} failed (${r.status ?? r.signal}): ${r.stderr}`);
+    return { ms, cpu };
   }
   const out = execFileSync(process.execPath, [child, scenario, row.id, values.scale], { encoding: 'utf8', timeout: TIMEOUT_MS, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').at(-1));
+}
+
+// --resume <log>: reuse the samples a previous run printed to stderr (for instance one that
+// stopped half-way), measuring only what is missing.
+const prior = {};
+if (values.resume !== undefined) {
+  for (const line of readFileSync(values.resume, 'utf8').split('\n')) {
+    const m = /^(\S+) (\d+)\/\d+ (\S+): (\{.*\})$/.exec(line);
+    if (m !== null) ((prior[m[1]] ??= {})[m[3]] ??= [])[Number(m[2]) - 1] = JSON.parse(m[4]);
+  }
 }
 
 const results = {};
@@ -62,7 +75,7 @@ for (const name of names) {
   const samples = Object.fromEntries(rows.map((r) => [r.id, []]));
   for (let run = 0; run < runs; run++) {
     for (const row of rows) {
-      const m = measure(name, row);
+      const m = prior[name]?.[row.id]?.[run] ?? measure(name, row);
       samples[row.id].push(m);
       process.stderr.write(`${name} ${run + 1}/${runs} ${row.id}: ${JSON.stringify(m)}\n`);
     }
