@@ -14,9 +14,12 @@ import { heartbeatPeriod } from './restarts.js';
 import { TaskTimer } from './timing.js';
 import type { BlockedEvent, LoopDelay, PoolMetrics, WorkerMetrics } from './types.js';
 
-/** Tasks waiting in the parent by priority: the shared queue, the per-worker queues and calls waiting for room. */
+/**
+ * Tasks waiting in the parent by priority: the shared queue, the per-worker queues and calls
+ * waiting for room. The default priority, '0', is always present, so series of it never gap.
+ */
 export function queueByPriority(scheduler: Scheduler): Record<string, number> {
-  const counts: Record<string, number> = {};
+  const counts: Record<string, number> = { '0': 0 };
   const add = (priority: string, n: number): void => {
     counts[priority] = (counts[priority] ?? 0) + n;
   };

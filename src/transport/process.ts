@@ -3,14 +3,21 @@
  * so that the same values cross as in the thread runtime (Maps, typed arrays, Dates, BigInts).
  * Transfer lists do not apply: buffers are copied.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import type { Readable, Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Batch } from '../protocol.js';
 import type { Runtime, SpawnOptions, WorkerTransport } from './types.js';
 
 const bootstrap = fileURLToPath(new URL('../worker/boot-process.js', import.meta.url));
+
+// Loaded on first use: node:child_process pulls in net and streams (~10 ms at start-up), which a
+// pool of threads never needs. Synchronously, because spawn() is synchronous.
+let fork: typeof import('node:child_process').fork | undefined;
+const loadFork = (): typeof import('node:child_process').fork =>
+  (fork ??= (createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')).fork);
 
 class ProcessTransport implements WorkerTransport {
   readonly pid: number;
@@ -27,7 +34,7 @@ class ProcessTransport implements WorkerTransport {
     if (limits?.stackSizeMb !== undefined) execArgv.push(`--stack-size=${Math.floor(limits.stackSizeMb * 1024)}`);
     // stdout/stderr are piped to the parent, which logs them tagged with pool and worker; fd 4
     // carries stack capture requests to the worker's capture thread (worker/stack-thread.ts).
-    this.#child = fork(bootstrap, [options.poolName, String(options.workerId), ...(options.captureStack === true ? ['stack'] : [])], {
+    this.#child = loadFork()(bootstrap, [options.poolName, String(options.workerId), ...(options.captureStack === true ? ['stack'] : [])], {
       serialization: 'advanced',
       execArgv,
       env: options.env !== undefined ? { ...options.env } : process.env,

@@ -1,3 +1,0 @@
-import { defineWorker } from 'loopfleet/worker';
-
-export default defineWorker({ tasks: { add: ({ a, b }) => a + b } });

@@ -1,0 +1,8 @@
+import { Tinypool } from 'tinypool';
+import { add, rows as render } from './tasks.mjs';
+
+export { add };
+export async function rows(opts) {
+  const chunk = await render(opts);
+  return Tinypool.move(chunk);
+}
