@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A/B: throughput of tiny tasks through a pool of 2 with metrics off, and on at the default
 // interval (and, as a harsher case, at a 1 s interval with blocked-loop heartbeats every 250 ms).
-// Every measurement runs in a fresh child process, scenarios alternating (off, on, fast, off, ...)
-// so that drift of a shared machine hits all of them alike; the table gives medians, ranges, and
+// Every measurement runs in a fresh child process, scenarios alternating in an order that rotates
+// each round, so that drift of a shared machine hits all of them alike; the table gives medians, ranges, and
 // the median of the per-round ratios on/off (each round's runs are neighbours in time). Besides
 // throughput it reports CPU time per task (process.cpuUsage: with threads the whole process, with
 // processes the parent alone), which a busy shared machine disturbs far less than wall time.
@@ -120,7 +120,8 @@ if (values.micro) {
   const cpus = Object.fromEntries(names.map((n) => [n, []]));
   const self = fileURLToPath(import.meta.url);
   for (let r = 0; r < Number(values.runs); r++) {
-    for (const n of names) {
+    // The order rotates each round, so that no scenario always runs first or last.
+    for (const n of names.map((_, i) => names[(i + r) % names.length])) {
       const args = [self, '--child', n, '--runtime', values.runtime, '--tasks', String(N), '--inflight', String(INFLIGHT), '--warmup', String(WARMUP)];
       const { rate, cpuPerTask } = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' }));
       rates[n].push(rate);

@@ -28,7 +28,8 @@ for (const runtime of RUNTIMES) {
         await p.ready();
         // Heartbeats flowing: the worker has been watched for a while before it blocks.
         await p.run('sleep', 100, { worker: 0 });
-        const spin = later(p.run('busyLoop', 4 * THRESHOLD + 1000, { worker: 0 }));
+        // Long enough for a stack capture to finish while the loop is still blocked, on a busy machine too.
+        const spin = later(p.run('busyLoop', 4 * THRESHOLD + (captureStack ? 3000 : 1000), { worker: 0 }));
         const mine = (resolved: boolean) => (e: BlockedEvent) => e.worker === 0 && e.resolved === resolved && e.tasks.includes('busyLoop');
         await until(() => seen.some(mine(false)), 20_000, 'the blocked warning');
         const warning = seen.find(mine(false)) as BlockedEvent;
@@ -41,7 +42,7 @@ for (const runtime of RUNTIMES) {
         } else {
           assert.equal(warning.stack, undefined);
         }
-        const [fields, message] = logger.warnings.find(([o]) => o.worker === 0 && o.resolved === false) ?? [{}, ''];
+        const [fields, message] = logger.warnings.find(([o]) => o.worker === 0 && o.resolved === false && String(o.tasks) === 'busyLoop') ?? [{}, ''];
         assert.match(message, /worker 0 of pool spinners: event loop blocked for \d+ ms so far \(running "busyLoop"\)/);
         assert.equal(fields.pool, 'spinners');
         if (captureStack) assert.match(String(fields.stack), /busyLoop/);
