@@ -386,3 +386,20 @@ for (const runtime of RUNTIMES) {
     });
   });
 }
+
+for (const runtime of RUNTIMES) {
+  test(`[${runtime}] workers start under \`node --input-type=module -e\` (they used to inherit the flag and fail with ERR_INPUT_TYPE_NOT_ALLOWED)`, async () => {
+    const { execFile } = await import('node:child_process');
+    const script = `
+      import { Pool } from 'loopfleet';
+      const p = new Pool({ worker: ${JSON.stringify(fixture('basic').href)}, size: 1, runtime: ${JSON.stringify(runtime)} });
+      console.log(await p.run('add', { a: 2, b: 3 }));
+      await p.close();`;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('../../', import.meta.url) }, (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      );
+    });
+    assert.equal(out.trim(), '5');
+  });
+}

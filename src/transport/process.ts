@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { Readable, Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Batch } from '../protocol.js';
+import { inheritedExecArgv } from './exec-argv.js';
 import type { Runtime, SpawnOptions, WorkerTransport } from './types.js';
 
 const bootstrap = fileURLToPath(new URL('../worker/boot-process.js', import.meta.url));
@@ -27,7 +28,7 @@ class ProcessTransport implements WorkerTransport {
 
   constructor(options: SpawnOptions) {
     const { events } = options;
-    const execArgv = [...(options.execArgv ?? process.execArgv)];
+    const execArgv = options.execArgv !== undefined ? [...options.execArgv] : inheritedExecArgv();
     const limits = options.resourceLimits;
     if (limits?.maxOldGenerationSizeMb !== undefined) execArgv.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
     if (limits?.maxYoungGenerationSizeMb !== undefined) execArgv.push(`--max-semi-space-size=${Math.max(1, Math.floor(limits.maxYoungGenerationSizeMb / 3))}`);

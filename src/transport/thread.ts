@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
 import type { Batch } from '../protocol.js';
 import { threadStack } from '../metrics/stack.js';
+import { inheritedExecArgv } from './exec-argv.js';
 import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from './types.js';
 
 const bootstrap = new URL('../worker/boot-thread.js', import.meta.url);
@@ -16,9 +17,8 @@ class ThreadTransport implements WorkerTransport {
   constructor(options: SpawnOptions) {
     const { events } = options;
     this.#worker = new Worker(bootstrap, {
-      // An explicit execArgv replaces the inherited one, dropping loaders such as `--import tsx`;
-      // pass it only when the user asked for it.
-      ...(options.execArgv !== undefined ? { execArgv: [...options.execArgv] } : {}),
+      // The user's execArgv, or this process's (without flags a file cannot start with).
+      execArgv: options.execArgv !== undefined ? [...options.execArgv] : inheritedExecArgv(),
       ...(options.env !== undefined ? { env: { ...options.env } } : {}),
       ...(options.resourceLimits !== undefined ? { resourceLimits: { ...options.resourceLimits } } : {}),
       name: `loopfleet ${options.poolName} worker ${options.workerId}`,
