@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { addMandelbrotCommand, OutputError } from './mandelbrot.js';
+import { addWorkerCommand } from './worker.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -19,6 +20,7 @@ const program = new Command('loopfleet')
   // Throw instead of exiting, so that usage errors exit with EXIT_USAGE; subcommands inherit it.
   .exitOverride();
 addMandelbrotCommand(program);
+addWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,356 @@
+/**
+ * The worker side of a remote queue: a consumer in the queue's group that feeds a local `Pool`
+ * through its public API, so the same `defineWorker` modules run remote unchanged.
+ *
+ * One connection blocks in XREADGROUP (COUNT = free capacity); another runs the scripts:
+ * batched fenced completions, failures (retry or dead letter), lease renewal every lease/2,
+ * reclaim of lapsed leases (XAUTOCLAIM) and promotion of due retries.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Pool } from '../pool/pool.js';
+import { ErrorCodes, LeaseLostError } from '../errors.js';
+import { connect, fieldsOf, GROUP, guardedRead, isConnectionError, open, queueKeys, redact, sleep, type Broker, type QueueKeys } from './connection.js';
+import { decode, encode, encodeError } from './codec.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.js';
+import type { RemoteWorkerOptions } from './options.js';
+
+interface Job {
+  readonly entry: string;
+  readonly id: string;
+  readonly ttl: string;
+  readonly ignore: boolean;
+  lost: boolean;
+}
+
+/** Errors that no retry can fix: the job fails at once. */
+const PERMANENT = new Set<unknown>([
+  ErrorCodes.UNKNOWN_TASK,
+  ErrorCodes.PAYLOAD_TOO_LARGE,
+  ErrorCodes.DATA_CLONE,
+  ErrorCodes.NO_MESSAGE_HANDLER,
+  ErrorCodes.WORKER_MODULE,
+]);
+
+/** Completions sent per script call. */
+const BATCH = 500;
+
+export interface RemoteWorkerStats {
+  readonly consumer: string;
+  readonly queue: string;
+  /** Jobs this consumer holds now. */
+  readonly inFlight: number;
+  readonly completed: number;
+  /** Failed attempts (retried or final). */
+  readonly failed: number;
+  /** Jobs taken over from workers whose lease lapsed. */
+  readonly reclaimed: number;
+  /** Jobs whose outcome was discarded here because the lease was lost. */
+  readonly leaseLost: number;
+}
+
+export class RemoteWorker {
+  readonly consumer: string;
+  readonly queue: string;
+  readonly #o: ResolvedWorkerOptions;
+  readonly #keys: QueueKeys;
+  readonly #cmd: Broker;
+  readonly #read: Broker;
+  readonly #pool: Pool;
+  readonly #inFlight = new Map<string, Job>();
+  #done: [Job, string][] = [];
+  #flushing = false;
+  #stopping = false;
+  #stopped: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #idle: (() => void) | undefined;
+  #reading: Promise<void> | undefined;
+  #leaseTimer: NodeJS.Timeout | undefined;
+  #promoteTimer: NodeJS.Timeout | undefined;
+  #cursor = '0-0';
+  #counts = { completed: 0, failed: 0, reclaimed: 0, leaseLost: 0 };
+
+  constructor(options: RemoteWorkerOptions) {
+    this.#o = resolveWorkerOptions(options);
+    this.queue = this.#o.queue;
+    this.consumer = this.#o.consumer ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.#keys = queueKeys(this.#o.prefix, this.#o.queue);
+    this.#cmd = connect(this.#o.broker, 'command', `lf:${this.consumer}:cmd`);
+    this.#read = connect(this.#o.broker, 'blocking', `lf:${this.consumer}:read`);
+    for (const [redis, what] of [[this.#cmd, 'command'], [this.#read, 'read']] as const) {
+      redis.on('error', (err: Error) => {
+        if (!this.#stopping || !isConnectionError(err)) this.#log(`${what} connection: ${err.message}`);
+      });
+      redis.on('reconnecting', () => this.#log(`${what} connection lost; reconnecting`));
+    }
+    this.#pool = new Pool({ ...this.#o.pool, worker: this.#o.worker, size: this.#o.size, runtime: this.#o.runtime });
+  }
+
+  /** Connects, joins the group, waits for the local pool, and starts consuming. */
+  async start(): Promise<this> {
+    const { broker, connectTimeout } = this.#o;
+    try {
+      await Promise.all([open(this.#cmd, broker, connectTimeout), open(this.#read, broker, connectTimeout), this.#pool.ready()]);
+      await this.#createGroup();
+    } catch (err) {
+      this.#stopping = true;
+      this.#cmd.disconnect();
+      this.#read.disconnect();
+      await this.#pool.destroy();
+      throw err;
+    }
+    this.#log(
+      `started consumer ${this.consumer} on queue ${JSON.stringify(this.queue)} at ${redact(broker)}: ` +
+        `${this.#pool.size} ${this.#pool.runtime} worker(s), concurrency ${this.#o.concurrency}, lease ${this.#o.lease} ms`,
+    );
+    this.#reading = this.#readLoop();
+    this.#scheduleLease(0);
+    this.#schedulePromote();
+    return this;
+  }
+
+  /**
+   * Graceful stop: fetches nothing more, finishes (and completes) the jobs it holds, closes the
+   * local pool and the connections. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  stats(): RemoteWorkerStats {
+    return { consumer: this.consumer, queue: this.queue, inFlight: this.#inFlight.size, ...this.#counts };
+  }
+
+  async #stop(): Promise<void> {
+    this.#stopping = true;
+    this.#log(`stopping: no new jobs; finishing ${this.#inFlight.size} in flight`);
+    this.#wake?.();
+    await this.#unblock();
+    await this.#reading;
+    if (this.#inFlight.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    clearTimeout(this.#leaseTimer);
+    clearTimeout(this.#promoteTimer);
+    await this.#pool.close();
+    try {
+      await this.#cmd.lfRetire(this.#keys.work, this.#keys.workers, GROUP, this.consumer);
+    } catch (err) {
+      this.#log(`could not leave the group: ${(err as Error).message}`);
+    }
+    this.#read.disconnect();
+    await this.#cmd.quit().catch(() => this.#cmd.disconnect());
+    const c = this.#counts;
+    this.#log(`stopped: ${c.completed} completed, ${c.failed} failed attempts, ${c.reclaimed} reclaimed, ${c.leaseLost} lease(s) lost`);
+  }
+
+  /** Wakes our blocked XREADGROUP at once (CLIENT UNBLOCK from the other connection). */
+  async #unblock(): Promise<void> {
+    try {
+      const list = (await this.#cmd.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string;
+      const name = `name=lf:${this.consumer}:read `;
+      const line = list.split('\n').find((l) => l.includes(name));
+      const id = line?.match(/^id=(\d+)/)?.[1];
+      if (id !== undefined) await this.#cmd.call('CLIENT', 'UNBLOCK', id);
+    } catch {
+      // The read returns within `block` ms anyway.
+    }
+  }
+
+  async #createGroup(): Promise<void> {
+    try {
+      await this.#cmd.xgroup('CREATE', this.#keys.work, GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    const { block, concurrency } = this.#o;
+    let pause = 50;
+    while (!this.#stopping) {
+      const free = concurrency - this.#inFlight.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        this.#wake = undefined;
+        continue;
+      }
+      let reply: unknown;
+      try {
+        reply = await guardedRead(
+          this.#read,
+          () => this.#read.call('XREADGROUP', 'GROUP', GROUP, this.consumer, 'COUNT', free, 'BLOCK', block, 'STREAMS', this.#keys.work, '>'),
+          block,
+          Math.max(1000, block),
+          () => this.#log('a blocking read got no answer in time; reconnecting its connection'),
+        );
+        pause = 50;
+      } catch (err) {
+        if (this.#stopping) break;
+        const message = (err as Error).message;
+        if (/NOGROUP/.test(message)) {
+          // The group vanished (Redis restarted without persistence): join it again.
+          await this.#createGroup().catch(() => {});
+        } else if (!isConnectionError(err)) {
+          this.#log(`read failed: ${message}`);
+        }
+        await sleep(pause);
+        pause = Math.min(pause * 2, 1000);
+        continue;
+      }
+      // Entries already read are ours: run them even when a stop began meanwhile.
+      const streams = reply as [string, [string, string[]][]][] | null;
+      for (const [entry, raw] of streams?.[0]?.[1] ?? []) this.#dispatch(entry, fieldsOf(raw));
+    }
+  }
+
+  #dispatch(entry: string, f: Record<string, string>): void {
+    const [, , ignore, kind, ttl] = (f.o ?? '').split(',');
+    // Our own entry, reclaimed by ourselves after a stall: it is still running here.
+    if (this.#inFlight.has(entry)) return;
+    const job: Job = { entry, id: f.i ?? entry, ttl: ttl ?? '86400', ignore: ignore === '1', lost: false };
+    this.#inFlight.set(entry, job);
+    let arg: unknown;
+    try {
+      const text = f.a ?? '';
+      if (Buffer.byteLength(text) > this.#o.maxPayload) encode(text, 'argument', this.#o.maxPayload);
+      arg = decode(text);
+    } catch (err) {
+      void this.#failed(job, err);
+      return;
+    }
+    const running = kind === 'p' ? this.#pool.put(arg) : this.#pool.run(f.n ?? '', arg);
+    running.then(
+      (value) => this.#succeeded(job, value),
+      (err: unknown) => this.#failed(job, err),
+    );
+  }
+
+  #succeeded(job: Job, value: unknown): void {
+    let text: string;
+    try {
+      text = job.ignore ? '' : encode(value, 'result', this.#o.maxPayload);
+    } catch (err) {
+      void this.#failed(job, err);
+      return;
+    }
+    this.#done.push([job, text]);
+    if (!this.#flushing) {
+      this.#flushing = true;
+      // Completions that finish in the same turn go to Redis in one script call.
+      setImmediate(() => void this.#flush());
+    }
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#done.length > 0) {
+      const batch = this.#done.splice(0, BATCH);
+      const args: (string | number)[] = [GROUP, this.consumer, this.#keys.job, this.#o.eventsMaxLen];
+      for (const [job, text] of batch) args.push(job.id, job.entry, text, job.ttl, job.ignore ? 1 : 0);
+      try {
+        const fenced = await this.#cmd.lfComplete(this.#keys.work, this.#keys.events, ...args);
+        batch.forEach(([job], k) => {
+          if (fenced[k] === 1) this.#counts.completed++;
+          else this.#lost(job);
+          this.#release(job);
+        });
+      } catch (err) {
+        this.#log(`could not complete ${batch.length} job(s), retrying: ${(err as Error).message}`);
+        this.#done.unshift(...batch);
+        await sleep(500);
+      }
+    }
+    this.#flushing = false;
+  }
+
+  async #failed(job: Job, err: unknown): Promise<void> {
+    this.#counts.failed++;
+    const code = (err as { code?: unknown } | null)?.code;
+    const permanent = PERMANENT.has(code) ? 1 : 0;
+    const reason = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 500) : String(err).slice(0, 500);
+    const k = this.#keys;
+    for (;;) {
+      try {
+        const r = await this.#cmd.lfFail(k.work, k.events, k.dead, k.delayed, GROUP, this.consumer, k.job, this.#o.eventsMaxLen, this.#o.deadMaxLen, Date.now(), job.id, job.entry, encodeError(err), permanent, reason);
+        if (r === 0) this.#lost(job);
+        break;
+      } catch (e) {
+        this.#log(`could not record the failure of job ${job.id}, retrying: ${(e as Error).message}`);
+        await sleep(500);
+      }
+    }
+    this.#release(job);
+  }
+
+  #lost(job: Job): void {
+    this.#counts.leaseLost++;
+    this.#log(new LeaseLostError(job.id).message);
+  }
+
+  #release(job: Job): void {
+    this.#inFlight.delete(job.entry);
+    this.#wake?.();
+    if (this.#inFlight.size === 0) this.#idle?.();
+  }
+
+  #scheduleLease(delay: number): void {
+    this.#leaseTimer = setTimeout(() => {
+      void this.#leaseTick().finally(() => {
+        if (!this.#stopped || this.#inFlight.size > 0) this.#scheduleLease(Math.max(10, this.#o.lease / 2));
+      });
+    }, delay);
+  }
+
+  /** Renews our leases and heartbeat, then takes over lapsed jobs if there is room. */
+  async #leaseTick(): Promise<void> {
+    const k = this.#keys;
+    const { lease } = this.#o;
+    try {
+      const entries = [...this.#inFlight.values()].filter((j) => !j.lost).map((j) => j.entry);
+      const lost = await this.#cmd.lfRenew(k.work, k.workers, GROUP, this.consumer, Date.now() + 2 * lease, ...entries);
+      for (const entry of lost) {
+        const job = this.#inFlight.get(entry);
+        if (job !== undefined && !job.lost) {
+          job.lost = true;
+          this.#log(`lease on job ${job.id} lapsed and was taken over; it runs on here, but its outcome will be discarded`);
+        }
+      }
+      const free = this.#o.concurrency - this.#inFlight.size;
+      if (this.#stopping || free <= 0) return;
+      const [cursor, claimed] = await this.#cmd.lfReclaim(
+        k.work, k.events, k.dead,
+        GROUP, this.consumer, k.job, this.#o.eventsMaxLen, this.#o.deadMaxLen, Date.now(), lease, this.#cursor, free, this.#o.maxDeliveries,
+      );
+      this.#cursor = cursor;
+      if (claimed.length > 0) {
+        this.#counts.reclaimed += claimed.length;
+        this.#log(`reclaimed ${claimed.length} job(s) whose lease lapsed`);
+        for (const [entry, raw] of claimed) this.#dispatch(entry, fieldsOf(raw));
+      }
+    } catch (err) {
+      if (!isConnectionError(err)) this.#log(`lease upkeep failed: ${(err as Error).message}`);
+    }
+  }
+
+  #schedulePromote(): void {
+    this.#promoteTimer = setTimeout(() => {
+      const k = this.#keys;
+      void this.#cmd
+        .lfPromote(k.work, k.delayed, k.job, Date.now(), 100)
+        .catch((err: Error) => {
+          if (!isConnectionError(err)) this.#log(`promotion of retries failed: ${err.message}`);
+        })
+        .finally(() => {
+          if (!this.#stopping) this.#schedulePromote();
+        });
+    }, Math.min(this.#o.lease / 2, 1000));
+  }
+
+  #log(line: string): void {
+    if (this.#o.log !== false) this.#o.log(`[loopfleet worker ${new Date().toISOString()}] ${line}`);
+  }
+}
+
+/** Starts a `RemoteWorker` and resolves once it consumes. */
+export function serveQueue(options: RemoteWorkerOptions): Promise<RemoteWorker> {
+  return new RemoteWorker(options).start();
+}
