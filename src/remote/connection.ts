@@ -120,28 +120,39 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /**
- * Sends one blocking read and waits at most `block + grace` ms for it. Past that the connection is
- * considered wedged (a half-open socket, a reply lost in a failover): it is dropped and
- * reconnected, which rejects the read. Never while ioredis is already reconnecting: a
- * disconnect() then would park the client for good (bullmq#4585); the read is then left to the
- * reconnection, which rejects it (no automatic re-send on blocking connections).
+ * Sends one blocking read and settles it whatever happens to the connection:
+ * - When the connection closes, the read is rejected at once. ioredis, told not to re-send it
+ *   after the reconnection, drops it without settling its promise; an awaited read would hang.
+ * - When no answer comes within `block + grace` ms on a connection that looks healthy (a
+ *   half-open socket, a reply lost in a failover), the connection is dropped and reconnected,
+ *   which rejects the read as above. Never while ioredis is already reconnecting: a disconnect()
+ *   then would park the client for good (bullmq#4585).
+ * Entries the server handed out on a read lost this way stay pending for this consumer until
+ * their lease lapses, and are then reclaimed: at-least-once, never lost.
  */
 export async function guardedRead<T>(redis: Broker, send: () => Promise<T>, block: number, grace: number, onWedge: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onClose: (() => void) | undefined;
   const read = send();
-  const watchdog = (): void => {
-    if (redis.status === 'ready') {
-      onWedge();
-      redis.disconnect(true);
-    } else {
-      timer = setTimeout(watchdog, grace);
-    }
-  };
-  timer = setTimeout(watchdog, block + grace);
+  const guard = new Promise<never>((_, reject) => {
+    onClose = () => reject(new Error('Connection is closed (the blocking read was interrupted)'));
+    redis.once('close', onClose);
+    const watchdog = (): void => {
+      if (redis.status === 'ready') {
+        onWedge();
+        redis.disconnect(true);
+      } else {
+        timer = setTimeout(watchdog, grace);
+      }
+    };
+    timer = setTimeout(watchdog, block + grace);
+  });
+  read.catch(() => {});
   try {
-    return await read;
+    return await Promise.race([read, guard]);
   } finally {
     clearTimeout(timer);
+    if (onClose !== undefined) redis.off('close', onClose);
   }
 }
 

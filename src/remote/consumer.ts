@@ -132,13 +132,15 @@ export class RemoteWorker {
     clearTimeout(this.#leaseTimer);
     clearTimeout(this.#promoteTimer);
     await this.#pool.close();
+    // Leaving the group is hygiene, not correctness: bounded, so a stop during an outage ends.
+    const retire = this.#cmd.lfRetire(this.#keys.work, this.#keys.workers, GROUP, this.consumer);
     try {
-      await this.#cmd.lfRetire(this.#keys.work, this.#keys.workers, GROUP, this.consumer);
+      await Promise.race([retire, sleep(this.#o.connectTimeout).then(() => Promise.reject(new Error('no answer')))]);
     } catch (err) {
       this.#log(`could not leave the group: ${(err as Error).message}`);
     }
     this.#read.disconnect();
-    await this.#cmd.quit().catch(() => this.#cmd.disconnect());
+    this.#cmd.disconnect();
     const c = this.#counts;
     this.#log(`stopped: ${c.completed} completed, ${c.failed} failed attempts, ${c.reclaimed} reclaimed, ${c.leaseLost} lease(s) lost`);
   }
