@@ -36,7 +36,7 @@ type Reply = unknown;
 /** A Redis connection with loopfleet's scripts as commands (EVALSHA, falling back to EVAL after a restart). */
 export interface Broker extends Redis {
   lfEnqueue(key: string, ...args: (string | number)[]): Promise<(string | number)[]>;
-  lfComplete(work: string, events: string, ...args: (string | number)[]): Promise<number[]>;
+  lfComplete(work: string, events: string, ...args: (string | number)[]): Promise<[number[], [string, string[]][]]>;
   lfFail(work: string, events: string, dead: string, delayed: string, ...args: (string | number)[]): Promise<number>;
   lfReclaim(work: string, events: string, dead: string, ...args: (string | number)[]): Promise<[string, [string, string[], number][]]>;
   lfRenew(work: string, workers: string, ...args: (string | number)[]): Promise<string[]>;

@@ -2,8 +2,9 @@
  * The worker side of a remote queue: a consumer in the queue's group that feeds a local `Pool`
  * through its public API, so the same `defineWorker` modules run remote unchanged.
  *
- * One connection blocks in XREADGROUP (COUNT = free capacity); another runs the scripts:
- * batched fenced completions, failures (retry or dead letter), lease renewal every lease/2,
+ * One connection blocks in XREADGROUP (COUNT = free capacity) while the worker has room; another
+ * runs the scripts: batched fenced completions that also fetch the next jobs (so a busy worker
+ * refills without a separate read), failures (retry or dead letter), lease renewal every lease/2,
  * reclaim of lapsed leases (XAUTOCLAIM) and promotion of due retries.
  */
 import { hostname } from 'node:os';
@@ -21,6 +22,8 @@ interface Job {
   readonly ttl: string;
   readonly ignore: boolean;
   lost: boolean;
+  /** Finished in the local pool (its outcome may still be on its way to Redis). */
+  settled: boolean;
 }
 
 /** Errors that no retry can fix: the job fails at once. */
@@ -58,8 +61,16 @@ export class RemoteWorker {
   readonly #read: Broker;
   readonly #pool: Pool;
   readonly #inFlight = new Map<string, Job>();
+  /** Jobs running in the local pool; with `#reserved`, what counts against `concurrency`. */
+  #active = 0;
+  /** Jobs asked for by reads (blocking, fused with completions, reclaims) still in flight. */
+  #reserved = 0;
+  /** The part of `#reserved` held by the blocking read. */
+  #blockReserved = 0;
   #done: [Job, string][] = [];
   #flushing = false;
+  /** Completion script calls in flight. */
+  #completing = 0;
   #stopping = false;
   #stopped: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -135,7 +146,7 @@ export class RemoteWorker {
     // Leaving the group is hygiene, not correctness: bounded, so a stop during an outage ends.
     const retire = this.#cmd.lfRetire(this.#keys.work, this.#keys.workers, GROUP, this.consumer);
     try {
-      await Promise.race([retire, sleep(this.#o.connectTimeout).then(() => Promise.reject(new Error('no answer')))]);
+      await Promise.race([retire, new Promise((_, reject) => setTimeout(reject, this.#o.connectTimeout, new Error('no answer')).unref())]);
     } catch (err) {
       this.#log(`could not leave the group: ${(err as Error).message}`);
     }
@@ -167,16 +178,18 @@ export class RemoteWorker {
   }
 
   async #readLoop(): Promise<void> {
-    const { block, concurrency } = this.#o;
+    const { block } = this.#o;
     let pause = 50;
     while (!this.#stopping) {
-      const free = concurrency - this.#inFlight.size;
+      const free = this.#free();
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         this.#wake = undefined;
         continue;
       }
       let reply: unknown;
+      this.#reserved += free;
+      this.#blockReserved = free;
       try {
         reply = await guardedRead(
           this.#read,
@@ -187,6 +200,8 @@ export class RemoteWorker {
         );
         pause = 50;
       } catch (err) {
+        this.#reserved -= free;
+        this.#blockReserved = 0;
         if (this.#stopping) break;
         const message = (err as Error).message;
         if (/NOGROUP/.test(message)) {
@@ -199,6 +214,8 @@ export class RemoteWorker {
         pause = Math.min(pause * 2, 1000);
         continue;
       }
+      this.#reserved -= free;
+      this.#blockReserved = 0;
       // Entries already read are ours: run them even when a stop began meanwhile.
       const streams = reply as [string, [string, string[]][]][] | null;
       for (const [entry, raw] of streams?.[0]?.[1] ?? []) this.#dispatch(entry, fieldsOf(raw));
@@ -209,8 +226,9 @@ export class RemoteWorker {
     const [, , ignore, kind, ttl] = (f.o ?? '').split(',');
     // Our own entry, reclaimed by ourselves after a stall: it is still running here.
     if (this.#inFlight.has(entry)) return;
-    const job: Job = { entry, id: f.i ?? entry, ttl: ttl ?? '86400', ignore: ignore === '1', lost: false };
+    const job: Job = { entry, id: f.i ?? entry, ttl: ttl ?? '86400', ignore: ignore === '1', lost: false, settled: false };
     this.#inFlight.set(entry, job);
+    this.#active++;
     let arg: unknown;
     try {
       const text = f.a ?? '';
@@ -227,7 +245,19 @@ export class RemoteWorker {
     );
   }
 
+  #free(): number {
+    return this.#stopping ? 0 : this.#o.concurrency - this.#active - this.#reserved;
+  }
+
+  #settle(job: Job): void {
+    if (!job.settled) {
+      job.settled = true;
+      this.#active--;
+    }
+  }
+
   #succeeded(job: Job, value: unknown): void {
+    this.#settle(job);
     let text: string;
     try {
       text = job.ignore ? '' : encode(value, 'result', this.#o.maxPayload);
@@ -236,35 +266,57 @@ export class RemoteWorker {
       return;
     }
     this.#done.push([job, text]);
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
     if (!this.#flushing) {
       this.#flushing = true;
       // Completions that finish in the same turn go to Redis in one script call.
-      setImmediate(() => void this.#flush());
+      setImmediate(() => this.#flush());
     }
   }
 
-  async #flush(): Promise<void> {
-    while (this.#done.length > 0) {
-      const batch = this.#done.splice(0, BATCH);
-      const args: (string | number)[] = [GROUP, this.consumer, this.#keys.job, this.#o.eventsMaxLen];
-      for (const [job, text] of batch) args.push(job.id, job.entry, text, job.ttl, job.ignore ? 1 : 0);
-      try {
-        const fenced = await this.#cmd.lfComplete(this.#keys.work, this.#keys.events, ...args);
-        batch.forEach(([job], k) => {
-          if (fenced[k] === 1) this.#counts.completed++;
-          else this.#lost(job);
-          this.#release(job);
-        });
-      } catch (err) {
-        this.#log(`could not complete ${batch.length} job(s), retrying: ${(err as Error).message}`);
-        this.#done.unshift(...batch);
-        await sleep(500);
-      }
-    }
+  /**
+   * Sends the completions gathered this turn, in script calls of up to BATCH, without waiting
+   * for earlier calls: several completion round trips overlap, each also refilling the worker.
+   */
+  #flush(): void {
     this.#flushing = false;
+    while (this.#done.length > 0) void this.#complete(this.#done.splice(0, BATCH));
+  }
+
+  async #complete(batch: [Job, string][]): Promise<void> {
+    const fetch = Math.max(0, this.#free());
+    const args: (string | number)[] = [GROUP, this.consumer, this.#keys.job, this.#o.eventsMaxLen, fetch];
+    for (const [job, text] of batch) args.push(job.id, job.entry, text, job.ttl, job.ignore ? 1 : 0);
+    this.#reserved += fetch;
+    this.#completing++;
+    try {
+      const [fenced, fetched] = await this.#cmd.lfComplete(this.#keys.work, this.#keys.events, ...args);
+      batch.forEach(([job], k) => {
+        if (fenced[k] === 1) this.#counts.completed++;
+        else this.#lost(job);
+        this.#release(job);
+      });
+      this.#reserved -= fetch;
+      for (const [entry, raw] of fetched) this.#dispatch(entry, fieldsOf(raw));
+    } catch (err) {
+      this.#reserved -= fetch;
+      this.#log(`could not complete ${batch.length} job(s), retrying: ${(err as Error).message}`);
+      await sleep(500);
+      this.#done.unshift(...batch);
+      this.#scheduleFlush();
+    } finally {
+      this.#completing--;
+    }
+    // The read loop waits while completions refill the worker; once they are all back, it may
+    // block for more (the queue may be empty, or fetches came back short).
+    if (this.#completing === 0) this.#wake?.();
   }
 
   async #failed(job: Job, err: unknown): Promise<void> {
+    this.#settle(job);
     this.#counts.failed++;
     const code = (err as { code?: unknown } | null)?.code;
     const permanent = PERMANENT.has(code) ? 1 : 0;
@@ -281,6 +333,7 @@ export class RemoteWorker {
       }
     }
     this.#release(job);
+    this.#wake?.();
   }
 
   #lost(job: Job): void {
@@ -290,7 +343,6 @@ export class RemoteWorker {
 
   #release(job: Job): void {
     this.#inFlight.delete(job.entry);
-    this.#wake?.();
     if (this.#inFlight.size === 0) this.#idle?.();
   }
 
@@ -316,12 +368,17 @@ export class RemoteWorker {
           this.#log(`lease on job ${job.id} lapsed and was taken over; it runs on here, but its outcome will be discarded`);
         }
       }
-      const free = this.#o.concurrency - this.#inFlight.size;
-      if (this.#stopping || free <= 0) return;
-      const [cursor, claimed] = await this.#cmd.lfReclaim(
+      // An idle worker sits in a blocking read that reserved all its room; lapsed jobs must not
+      // wait behind it (they would never be reclaimed by idle workers). If both the read and the
+      // reclaim then return jobs, the worker briefly holds up to twice its concurrency.
+      const free = this.#free() + this.#blockReserved;
+      if (free <= 0) return;
+      this.#reserved += free;
+      const reclaim = this.#cmd.lfReclaim(
         k.work, k.events, k.dead,
         GROUP, this.consumer, k.job, this.#o.eventsMaxLen, this.#o.deadMaxLen, Date.now(), lease, this.#cursor, free, this.#o.maxDeliveries,
       );
+      const [cursor, claimed] = await reclaim.finally(() => (this.#reserved -= free));
       this.#cursor = cursor;
       if (claimed.length > 0) {
         this.#counts.reclaimed += claimed.length;

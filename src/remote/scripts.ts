@@ -67,7 +67,8 @@ for k = 2, #ARGV, 4 do
     out[#out + 1] = 0
   else
     local e = redis.call('XADD', KEYS[1], '*', 'i', id, 'n', ARGV[k + 1], 'a', ARGV[k + 2], 'o', ARGV[k + 3])
-    redis.call('DEL', key)
+    -- Every redis.call costs; a fresh id (the common case) has no old hash to clear.
+    if s then redis.call('DEL', key) end
     redis.call('HSET', key, 's', 'queued', 'e', e, 't', 1)
     out[#out + 1] = e
   end
@@ -76,21 +77,25 @@ return out
 `;
 
 /**
- * Fenced completion of a batch. KEYS: work, events. ARGV: group, consumer, job prefix,
- * events maxlen, then per job: id, entry id, result JSON, ttl seconds, ignoreResult (0/1).
- * Returns per job 1 (completed) or 0 (this consumer no longer owns it: lease lost).
+ * Fenced completion of a batch, and the next jobs in the same round trip (the way BullMQ's
+ * moveToFinished fetches the next job): a busy worker never waits for a separate read.
+ * KEYS: work, events. ARGV: group, consumer, job prefix, events maxlen, jobs to fetch, then per
+ * job: id, entry id, result JSON, ttl seconds, ignoreResult (0/1).
+ * Returns { per job 1 (completed) or 0 (lease lost), fetched entries }.
  */
 export const COMPLETE = `${HELPERS}
-local out, evs = {}, {}
-for k = 5, #ARGV, 5 do
+local out, evs, acks = {}, {}, {}
+-- One XPENDING for the whole batch: what this consumer owns now, with delivery counts.
+local mine = {}
+for _, p in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1000 + #ARGV, ARGV[2])) do mine[p[1]] = p[4] end
+for k = 6, #ARGV, 5 do
   local id, e = ARGV[k], ARGV[k + 1]
-  local who, deliveries = owner(ARGV[1], e)
-  if who ~= ARGV[2] then
+  local deliveries = mine[e]
+  if deliveries == nil then
     out[#out + 1] = 0
   else
     local key = ARGV[3] .. id
-    redis.call('XACK', KEYS[1], ARGV[1], e)
-    redis.call('XDEL', KEYS[1], e)
+    acks[#acks + 1] = e
     if ARGV[k + 4] == '1' then
       redis.call('HSET', key, 's', 'done', 'd', deliveries)
     else
@@ -98,13 +103,22 @@ for k = 5, #ARGV, 5 do
       evs[#evs + 1] = id
       evs[#evs + 1] = 'd' .. ARGV[k + 2]
     end
-    redis.call('HDEL', key, 'e')
     redis.call('EXPIRE', key, ARGV[k + 3])
     out[#out + 1] = 1
   end
 end
+-- One XACK and one XDEL for the batch: each redis.call from Lua has a fixed cost.
+if #acks > 0 then
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(acks))
+  redis.call('XDEL', KEYS[1], unpack(acks))
+end
 emit(evs)
-return out
+local fetched = {}
+if tonumber(ARGV[5]) > 0 then
+  local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[5], 'STREAMS', KEYS[1], '>')
+  if r then fetched = r[1][2] end
+end
+return { out, fetched }
 `;
 
 /**
