@@ -43,3 +43,5 @@ export {
   type ErrorCode,
   type WorkerExitInfo,
 } from './errors.js';
+// The remote errors too (their classes load no Redis client), so `instanceof` works from either entry.
+export { BrokerError, DeadLetterError, DuplicateJobError, JobNotFoundError, LeaseLostError, PayloadTooLargeError } from './errors.js';

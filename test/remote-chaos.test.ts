@@ -24,11 +24,11 @@ it('chaos: 10,000 jobs, 3 workers killed at random: every job completed, every r
     }),
   );
   let kills = 0;
-  // Kill one worker at random every 300 to 900 ms while jobs remain (at most 12 times), and start
+  // Kill one worker at random every 300 to 900 ms while jobs remain (at most 6 times), and start
   // a replacement, as a supervisor would; at least 3 kills whatever the speed of the machine.
   // (A job may be held by several killed workers in a row: the dead-letter limit is lifted here,
   // poison jobs have their own test.)
-  while ((settled < N && kills < 12) || kills < 3) {
+  while ((settled < N && kills < 6) || kills < 3) {
     await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 600));
     const k = Math.floor(Math.random() * workers.length);
     workers[k]?.proc.kill('SIGKILL');

@@ -26,6 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'loopfleet-bench-redis-'));
 const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
 const url = `redis://127.0.0.1:${port}`;
 const admin = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+admin.on('error', () => {});
 for (let i = 0; ; i++) {
   try {
     await admin.ping();

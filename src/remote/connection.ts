@@ -53,7 +53,7 @@ export interface Broker extends Redis {
  *   re-sent after a reconnect (ioredis#1285: a re-sent read can hang its awaiter forever); the
  *   read loop issues a fresh one.
  */
-export function connect(url: string, role: 'command' | 'blocking', name: string, extra: RedisOptions = {}): Broker {
+export function connect(url: string, role: 'command' | 'blocking', name: string, tls: RedisOptions['tls'] = undefined): Broker {
   const redis = new Redis(url, {
     lazyConnect: true,
     connectionName: name,
@@ -62,7 +62,7 @@ export function connect(url: string, role: 'command' | 'blocking', name: string,
     enableAutoPipelining: false,
     autoResendUnfulfilledCommands: role !== 'blocking',
     retryStrategy: (times) => Math.min(50 * times, 1000),
-    ...extra,
+    ...(tls === undefined ? {} : { tls }),
   }) as Broker;
   redis.defineCommand('lfEnqueue', { numberOfKeys: 1, lua: ENQUEUE });
   redis.defineCommand('lfComplete', { numberOfKeys: 2, lua: COMPLETE });

@@ -86,8 +86,8 @@ export class RemoteWorker {
     this.queue = this.#o.queue;
     this.consumer = this.#o.consumer ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.#keys = queueKeys(this.#o.prefix, this.#o.queue);
-    this.#cmd = connect(this.#o.broker, 'command', `lf:${this.consumer}:cmd`);
-    this.#read = connect(this.#o.broker, 'blocking', `lf:${this.consumer}:read`);
+    this.#cmd = connect(this.#o.broker, 'command', `lf:${this.consumer}:cmd`, this.#o.tls);
+    this.#read = connect(this.#o.broker, 'blocking', `lf:${this.consumer}:read`, this.#o.tls);
     for (const [redis, what] of [[this.#cmd, 'command'], [this.#read, 'read']] as const) {
       redis.on('error', (err: Error) => {
         if (!this.#stopping || !isConnectionError(err)) this.#log(`${what} connection: ${err.message}`);

@@ -42,7 +42,7 @@ export class EventStream {
     this.#keys = keys;
     this.#cmd = cmd;
     this.#sweepInterval = sweepInterval;
-    this.#read = connect(o.broker, 'blocking', `${name}:events`);
+    this.#read = connect(o.broker, 'blocking', `${name}:events`, o.tls);
     this.#read.on('error', () => {});
     this.#read.on('reconnecting', () => (this.#lostConnection = true));
     this.#read.on('ready', () => {

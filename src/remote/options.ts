@@ -2,6 +2,7 @@
  * Options of the remote side (producer `RemotePool`, consumer `RemoteWorker`): the types carry the
  * docs, defaults live in `REMOTE_DEFAULTS`, validation is eager and names the option.
  */
+import type { ConnectionOptions } from 'node:tls';
 import { describe, InvalidArgTypeError, InvalidArgValueError } from '../errors.js';
 import type { PoolOptions, RuntimeName } from '../options.js';
 
@@ -22,6 +23,11 @@ export interface BrokerOptions {
   block?: number;
   /** Milliseconds to wait for the first connection (a wrong password fails at once). @default 10000 */
   connectTimeout?: number;
+  /**
+   * TLS options for `rediss://` (a private CA: `{ ca: readFileSync('ca.pem') }`). The CLI worker
+   * honours `NODE_EXTRA_CA_CERTS` instead. @default Node's defaults
+   */
+  tls?: ConnectionOptions;
 }
 
 /** Options of a `RemotePool` (producer). */
@@ -98,7 +104,7 @@ export function checkName(name: string, value: unknown): string {
   return value;
 }
 
-export type ResolvedBroker = Required<BrokerOptions>;
+export type ResolvedBroker = Required<Omit<BrokerOptions, 'tls'>> & { tls: ConnectionOptions | undefined };
 
 export function resolveBroker(o: BrokerOptions): ResolvedBroker {
   if (o === null || typeof o !== 'object') throw new InvalidArgTypeError(`Expected options to be an object, got ${describe(o)}`);
@@ -112,5 +118,11 @@ export function resolveBroker(o: BrokerOptions): ResolvedBroker {
     maxPayload: checkInteger('maxPayload', o.maxPayload ?? d.maxPayload, 64, 512 * 1024 * 1024),
     block: checkInteger('block', o.block ?? d.block, 10, 60_000),
     connectTimeout: checkInteger('connectTimeout', o.connectTimeout ?? d.connectTimeout, 1),
+    tls: checkTls(o.tls),
   };
+}
+
+function checkTls(tls: unknown): ConnectionOptions | undefined {
+  if (tls !== undefined && (tls === null || typeof tls !== 'object')) throw new InvalidArgTypeError(`Expected \`tls\` to be an object of TLS options, got ${describe(tls)}`);
+  return tls as ConnectionOptions | undefined;
 }

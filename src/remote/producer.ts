@@ -48,7 +48,7 @@ export class RemotePool<W extends AnyWorkerDefinition = WorkerDefinition> {
     void eventsMaxLen; // The cap is applied by workers, which write the events.
     this.#keys = queueKeys(this.#o.prefix, this.#o.queue);
     const name = `lf:producer:${this.#idPrefix.slice(0, -1)}`;
-    this.#cmd = connect(this.#o.broker, 'command', name);
+    this.#cmd = connect(this.#o.broker, 'command', name, this.#o.tls);
     this.#cmd.on('error', () => {});
     this.#events = new EventStream(this.#o, this.#keys, this.#cmd, sweep, name);
   }
