@@ -4,7 +4,10 @@ import { describe, it } from 'node:test';
 import { ErrorCodes } from 'loopfleet';
 import { RemotePool, serveQueue, type RemoteWorker } from 'loopfleet/remote';
 import { fixture, until } from './helpers.js';
-import { harness, startRedis } from './remote/redis.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, harness, makeCertificates, startRedis } from './remote/redis.js';
 import type tasks from './fixtures/remote-tasks.js';
 
 const { redis, defer } = await harness();
@@ -138,6 +141,26 @@ describe('remote queue', () => {
     assert.equal(await ok.run('add', { a: 1, b: 2 }), 3);
     await w.stop();
     await ok.close();
+  });
+
+  it('connects over TLS (rediss://) with a private CA and a password', async () => {
+    const certs = mkdtempSync(join(tmpdir(), 'loopfleet-tls-'));
+    defer(() => rmSync(certs, { recursive: true, force: true }));
+    const { ca, cert, key } = makeCertificates(certs);
+    const tlsPort = await freePort();
+    const secured = await startRedis(['--requirepass', 'tls-pass', '--tls-port', String(tlsPort), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no']);
+    defer(() => secured.stop());
+    const url = `rediss://:tls-pass@127.0.0.1:${tlsPort}`;
+    const tls = { ca: readFileSync(ca) };
+    const pool = new RemotePool<typeof tasks>({ broker: url, queue: 'tls', tls, block: 200 });
+    defer(() => pool.destroy());
+    const w = await serveQueue({ worker: fixture('remote-tasks'), broker: url, queue: 'tls', tls, size: 1, block: 200, log: false });
+    defer(() => w.stop());
+    assert.equal(await pool.run('add', { a: 40, b: 2 }), 42);
+    // Without the CA the certificate is refused: a coded error, not a hang.
+    const untrusted = new RemotePool({ broker: url, queue: 'tls', connectTimeout: 2000 });
+    await assert.rejects(untrusted.connect(), { code: ErrorCodes.BROKER });
+    await untrusted.destroy();
   });
 
   it('validates options with named errors', () => {

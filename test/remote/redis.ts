@@ -4,7 +4,7 @@
  * CLI processes and cleans them up.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,22 @@ export async function harness(extraArgs: string[] = []): Promise<{ redis: RedisS
     await redis.stop();
   });
   return { redis, defer: (fn) => cleanups.push(fn) };
+}
+
+/**
+ * A self-signed CA and a server certificate for 127.0.0.1 (openssl), for the TLS test; files in
+ * `dir`.
+ */
+export function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const run = (args: string[]): void => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.error !== undefined || r.status !== 0) throw new Error(`openssl ${args[0]} failed (install it: apt-get install -y openssl): ${r.error?.message ?? r.stderr}`);
+  };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=loopfleet test CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext']);
+  return { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
 }
 
 export interface CliWorker {
