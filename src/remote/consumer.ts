@@ -372,13 +372,17 @@ export class RemoteWorker {
       // wait behind it (they would never be reclaimed by idle workers). If both the read and the
       // reclaim then return jobs, the worker briefly holds up to twice its concurrency.
       const free = this.#free() + this.#blockReserved;
-      if (free <= 0) return;
+      if (this.#stopping || free <= 0) return;
       this.#reserved += free;
       const reclaim = this.#cmd.lfReclaim(
         k.work, k.events, k.dead,
         GROUP, this.consumer, k.job, this.#o.eventsMaxLen, this.#o.deadMaxLen, Date.now(), lease, this.#cursor, free, this.#o.maxDeliveries,
       );
-      const [cursor, claimed] = await reclaim.finally(() => (this.#reserved -= free));
+      const [cursor, claimed] = await reclaim.finally(() => {
+        this.#reserved -= free;
+        // The read loop may have found no room while this reclaim held it.
+        this.#wake?.();
+      });
       this.#cursor = cursor;
       if (claimed.length > 0) {
         this.#counts.reclaimed += claimed.length;
