@@ -18,6 +18,8 @@ interface Outgoing {
   readonly name: string;
   readonly arg: string;
   readonly opts: string;
+  /** A caller-supplied id: checked for duplicates. */
+  readonly check: boolean;
   resolve(entry: string): void;
   reject(err: unknown): void;
 }
@@ -182,7 +184,7 @@ export class RemotePool<W extends AnyWorkerDefinition = WorkerDefinition> {
     const ttl = checkInteger('resultTtl', o.resultTtl ?? this.#resultTtl, 1);
     const ignore = o.ignoreResult === true ? 1 : 0;
     const text = encode(arg, kind === 'p' ? 'message' : 'argument', this.#o.maxPayload);
-    return { id, name: task, arg: text, opts: `${retries},${backoff},${ignore},${kind},${ttl}`, resolve: noop, reject: noop };
+    return { id, name: task, arg: text, opts: `${retries},${backoff},${ignore},${kind},${ttl}`, check: o.id !== undefined, resolve: noop, reject: noop };
   }
 
   /** Queues a job for the next batch; resolves with its stream entry id. */
@@ -198,7 +200,7 @@ export class RemotePool<W extends AnyWorkerDefinition = WorkerDefinition> {
     while (this.#outgoing.length > 0) {
       const batch = this.#outgoing.splice(0, BATCH);
       const args: string[] = [this.#keys.job];
-      for (const o of batch) args.push(o.id, o.name, o.arg, o.opts);
+      for (const o of batch) args.push(o.id, o.name, o.arg, o.opts, o.check ? '1' : '0');
       this.#sending++;
       this.#cmd.lfEnqueue(this.#keys.work, ...args).then(
         (entries) => {

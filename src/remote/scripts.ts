@@ -54,15 +54,17 @@ end
 `;
 
 /**
- * KEYS: work. ARGV: job prefix, then per job: id, name, arg, options.
+ * KEYS: work. ARGV: job prefix, then per job: id, name, arg, options, check (1 for a caller-supplied
+ * id; a generated id is unique and skips the duplicate check, one redis.call less per job).
  * Returns per job the stream entry id, or 0 when a job with that id is still queued, delayed or running.
  */
 export const ENQUEUE = `
 local out = {}
-for k = 2, #ARGV, 4 do
+for k = 2, #ARGV, 5 do
   local id = ARGV[k]
   local key = ARGV[1] .. id
-  local s = redis.call('HGET', key, 's')
+  local s = false
+  if ARGV[k + 4] == '1' then s = redis.call('HGET', key, 's') end
   if s == 'queued' or s == 'delayed' then
     out[#out + 1] = 0
   else
