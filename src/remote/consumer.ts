@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from '../pool/pool.js';
 import { ErrorCodes, LeaseLostError } from '../errors.js';
 import { connect, fieldsOf, GROUP, guardedRead, isConnectionError, open, queueKeys, redact, sleep, type Broker, type QueueKeys } from './connection.js';
-import { decode, encode, encodeError } from './codec.js';
+import { decode, encode } from './codec.js';
+import { QueueOps } from './queue-ops.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.js';
 import type { RemoteWorkerOptions } from './options.js';
 
@@ -60,6 +61,7 @@ export class RemoteWorker {
   readonly #cmd: Broker;
   readonly #read: Broker;
   readonly #pool: Pool;
+  readonly #ops: QueueOps;
   readonly #inFlight = new Map<string, Job>();
   /** Jobs running in the local pool; with `#reserved`, what counts against `concurrency`. */
   #active = 0;
@@ -94,6 +96,7 @@ export class RemoteWorker {
       });
       redis.on('reconnecting', () => this.#log(`${what} connection lost; reconnecting`));
     }
+    this.#ops = new QueueOps(this.#cmd, this.#keys, this.consumer, this.#o);
     this.#pool = new Pool({ ...this.#o.pool, worker: this.#o.worker, size: this.#o.size, runtime: this.#o.runtime });
   }
 
@@ -102,7 +105,7 @@ export class RemoteWorker {
     const { broker, connectTimeout } = this.#o;
     try {
       await Promise.all([open(this.#cmd, broker, connectTimeout), open(this.#read, broker, connectTimeout), this.#pool.ready()]);
-      await this.#createGroup();
+      await this.#ops.createGroup();
     } catch (err) {
       this.#stopping = true;
       this.#cmd.disconnect();
@@ -137,14 +140,14 @@ export class RemoteWorker {
     this.#stopping = true;
     this.#log(`stopping: no new jobs; finishing ${this.#inFlight.size} in flight`);
     this.#wake?.();
-    await this.#unblock();
+    await this.#ops.unblock(`lf:${this.consumer}:read`);
     await this.#reading;
     if (this.#inFlight.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     clearTimeout(this.#leaseTimer);
     clearTimeout(this.#promoteTimer);
     await this.#pool.close();
     // Leaving the group is hygiene, not correctness: bounded, so a stop during an outage ends.
-    const retire = this.#cmd.lfRetire(this.#keys.work, this.#keys.workers, GROUP, this.consumer);
+    const retire = this.#ops.retire();
     try {
       await Promise.race([retire, new Promise((_, reject) => setTimeout(reject, this.#o.connectTimeout, new Error('no answer')).unref())]);
     } catch (err) {
@@ -154,27 +157,6 @@ export class RemoteWorker {
     this.#cmd.disconnect();
     const c = this.#counts;
     this.#log(`stopped: ${c.completed} completed, ${c.failed} failed attempts, ${c.reclaimed} reclaimed, ${c.leaseLost} lease(s) lost`);
-  }
-
-  /** Wakes our blocked XREADGROUP at once (CLIENT UNBLOCK from the other connection). */
-  async #unblock(): Promise<void> {
-    try {
-      const list = (await this.#cmd.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string;
-      const name = `name=lf:${this.consumer}:read `;
-      const line = list.split('\n').find((l) => l.includes(name));
-      const id = line?.match(/^id=(\d+)/)?.[1];
-      if (id !== undefined) await this.#cmd.call('CLIENT', 'UNBLOCK', id);
-    } catch {
-      // The read returns within `block` ms anyway.
-    }
-  }
-
-  async #createGroup(): Promise<void> {
-    try {
-      await this.#cmd.xgroup('CREATE', this.#keys.work, GROUP, '0', 'MKSTREAM');
-    } catch (err) {
-      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
-    }
   }
 
   async #readLoop(): Promise<void> {
@@ -206,7 +188,7 @@ export class RemoteWorker {
         const message = (err as Error).message;
         if (/NOGROUP/.test(message)) {
           // The group vanished (Redis restarted without persistence): join it again.
-          await this.#createGroup().catch(() => {});
+          await this.#ops.createGroup().catch(() => {});
         } else if (!isConnectionError(err)) {
           this.#log(`read failed: ${message}`);
         }
@@ -288,12 +270,10 @@ export class RemoteWorker {
 
   async #complete(batch: [Job, string][]): Promise<void> {
     const fetch = Math.max(0, this.#free());
-    const args: (string | number)[] = [GROUP, this.consumer, this.#keys.job, this.#o.eventsMaxLen, fetch];
-    for (const [job, text] of batch) args.push(job.id, job.entry, text, job.ttl, job.ignore ? 1 : 0);
     this.#reserved += fetch;
     this.#completing++;
     try {
-      const [fenced, fetched] = await this.#cmd.lfComplete(this.#keys.work, this.#keys.events, ...args);
+      const [fenced, fetched] = await this.#ops.complete(batch.map(([job, text]) => ({ ...job, text })), fetch);
       batch.forEach(([job], k) => {
         if (fenced[k] === 1) this.#counts.completed++;
         else this.#lost(job);
@@ -318,13 +298,10 @@ export class RemoteWorker {
   async #failed(job: Job, err: unknown): Promise<void> {
     this.#settle(job);
     this.#counts.failed++;
-    const code = (err as { code?: unknown } | null)?.code;
-    const permanent = PERMANENT.has(code) ? 1 : 0;
-    const reason = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 500) : String(err).slice(0, 500);
-    const k = this.#keys;
+    const permanent = PERMANENT.has((err as { code?: unknown } | null)?.code);
     for (;;) {
       try {
-        const r = await this.#cmd.lfFail(k.work, k.events, k.dead, k.delayed, GROUP, this.consumer, k.job, this.#o.eventsMaxLen, this.#o.deadMaxLen, Date.now(), job.id, job.entry, encodeError(err), permanent, reason);
+        const r = await this.#ops.fail(job.id, job.entry, err, permanent);
         if (r === 0) this.#lost(job);
         break;
       } catch (e) {
@@ -356,11 +333,8 @@ export class RemoteWorker {
 
   /** Renews our leases and heartbeat, then takes over lapsed jobs if there is room. */
   async #leaseTick(): Promise<void> {
-    const k = this.#keys;
-    const { lease } = this.#o;
     try {
-      const entries = [...this.#inFlight.values()].filter((j) => !j.lost).map((j) => j.entry);
-      const lost = await this.#cmd.lfRenew(k.work, k.workers, GROUP, this.consumer, Date.now() + 2 * lease, ...entries);
+      const lost = await this.#ops.renew([...this.#inFlight.values()].filter((j) => !j.lost).map((j) => j.entry));
       for (const entry of lost) {
         const job = this.#inFlight.get(entry);
         if (job !== undefined && !job.lost) {
@@ -374,11 +348,7 @@ export class RemoteWorker {
       const free = this.#free() + this.#blockReserved;
       if (this.#stopping || free <= 0) return;
       this.#reserved += free;
-      const reclaim = this.#cmd.lfReclaim(
-        k.work, k.events, k.dead,
-        GROUP, this.consumer, k.job, this.#o.eventsMaxLen, this.#o.deadMaxLen, Date.now(), lease, this.#cursor, free, this.#o.maxDeliveries,
-      );
-      const [cursor, claimed] = await reclaim.finally(() => {
+      const [cursor, claimed] = await this.#ops.reclaim(this.#cursor, free).finally(() => {
         this.#reserved -= free;
         // The read loop may have found no room while this reclaim held it.
         this.#wake?.();
@@ -396,9 +366,8 @@ export class RemoteWorker {
 
   #schedulePromote(): void {
     this.#promoteTimer = setTimeout(() => {
-      const k = this.#keys;
-      void this.#cmd
-        .lfPromote(k.work, k.delayed, k.job, Date.now(), 100)
+      void this.#ops
+        .promote()
         .catch((err: Error) => {
           if (!isConnectionError(err)) this.#log(`promotion of retries failed: ${err.message}`);
         })
