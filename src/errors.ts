@@ -22,6 +22,12 @@ export const ErrorCodes = {
   NOT_ITERABLE: 'LOOPFLEET_ERR_NOT_ITERABLE',
   MISSING_DEPENDENCY: 'LOOPFLEET_ERR_MISSING_DEPENDENCY',
   PORT_IN_USE: 'LOOPFLEET_ERR_PORT_IN_USE',
+  BROKER: 'LOOPFLEET_ERR_BROKER',
+  DUPLICATE_JOB: 'LOOPFLEET_ERR_DUPLICATE_JOB',
+  PAYLOAD_TOO_LARGE: 'LOOPFLEET_ERR_PAYLOAD_TOO_LARGE',
+  DEAD_LETTER: 'LOOPFLEET_ERR_DEAD_LETTER',
+  JOB_NOT_FOUND: 'LOOPFLEET_ERR_JOB_NOT_FOUND',
+  LEASE_LOST: 'LOOPFLEET_ERR_LEASE_LOST',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -185,6 +191,49 @@ export class NotIterableError extends LoopfleetError {
   }
 }
 
+/** The Redis broker could not be reached or refused the connection (wrong password, TLS). */
+export class BrokerError extends LoopfleetError {
+  constructor(readonly broker: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(ErrorCodes.BROKER, `Could not connect to the broker ${broker}: ${detail}`, { cause });
+  }
+}
+
+/** A remote job with this caller-supplied id is still queued, delayed or running. */
+export class DuplicateJobError extends LoopfleetError {
+  constructor(readonly jobId: string, readonly queue: string) {
+    super(ErrorCodes.DUPLICATE_JOB, `A job with id ${JSON.stringify(jobId)} is already queued or running on queue ${JSON.stringify(queue)}`);
+  }
+}
+
+/** A remote argument or result is larger than `maxPayload` bytes once encoded. */
+export class PayloadTooLargeError extends LoopfleetError {
+  constructor(readonly what: string, readonly size: number, readonly limit: number) {
+    super(ErrorCodes.PAYLOAD_TOO_LARGE, `The ${what} is ${size} bytes once encoded, over the limit of ${limit} bytes (\`maxPayload\`)`);
+  }
+}
+
+/** A remote job was moved to the dead-letter stream without a result (its worker died every time). */
+export class DeadLetterError extends LoopfleetError {
+  constructor(readonly jobId: string, readonly reason: string) {
+    super(ErrorCodes.DEAD_LETTER, `Job ${JSON.stringify(jobId)} was moved to the dead-letter stream: ${reason}`);
+  }
+}
+
+/** No remote job with this id is known: never enqueued, or its result expired (`resultTtl`). */
+export class JobNotFoundError extends LoopfleetError {
+  constructor(readonly jobId: string, readonly queue: string) {
+    super(ErrorCodes.JOB_NOT_FOUND, `No job ${JSON.stringify(jobId)} on queue ${JSON.stringify(queue)} (never enqueued, or its result expired)`);
+  }
+}
+
+/** A remote worker finished a job after its lease lapsed and another worker took it over. */
+export class LeaseLostError extends LoopfleetError {
+  constructor(readonly jobId: string) {
+    super(ErrorCodes.LEASE_LOST, `Lease on job ${JSON.stringify(jobId)} was lost (reclaimed by another worker or dead-lettered); its outcome here was discarded`);
+  }
+}
+
 /**
  * The class of a loopfleet error code, for errors rebuilt from a worker (a worker raises
  * UNKNOWN_TASK, DATA_CLONE, NO_MESSAGE_HANDLER, ...): they stay `instanceof` their class.
@@ -221,6 +270,8 @@ export function errorClassFor(code: unknown): (abstract new (...args: never[]) =
       return TimeoutError;
     case ErrorCodes.NOT_ITERABLE:
       return NotIterableError;
+    case ErrorCodes.PAYLOAD_TOO_LARGE:
+      return PayloadTooLargeError;
     default:
       return undefined;
   }

@@ -65,3 +65,5 @@ export {
   type WorkerExitInfo,
 } from './errors.js';
 export { serveDashboard, type Dashboard, type DashboardOptions } from './dashboard/index.js';
+// The remote errors too (their classes load no Redis client), so `instanceof` works from either entry.
+export { BrokerError, DeadLetterError, DuplicateJobError, JobNotFoundError, LeaseLostError, PayloadTooLargeError } from './errors.js';

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { addMandelbrotCommand, OutputError } from './mandelbrot.js';
 import { addDashboardCommand } from './dashboard.js';
 import { PortInUseError } from '../errors.js';
+import { addWorkerCommand } from './worker.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -22,6 +23,7 @@ const program = new Command('loopfleet')
   .exitOverride();
 addMandelbrotCommand(program);
 addDashboardCommand(program);
+addWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);
