@@ -25,9 +25,7 @@ export function queueByPriority(scheduler: Scheduler): Record<string, number> {
   };
   for (const [p, n] of Object.entries(scheduler.queue.countByPriority())) add(p, n);
   for (const slot of scheduler.slots) for (const [p, n] of Object.entries(slot.pinned.countByPriority())) add(p, n);
-  scheduler.waiting.forEach((t) => {
-    if (!t.done) add(String(t.priority), 1);
-  });
+  for (const [p, n] of Object.entries(scheduler.waiting.countByPriority())) add(p, n);
   return counts;
 }
 

@@ -73,6 +73,29 @@ export function mapTasks<A, R>(run: MapRun<A, R>, inputs: Iterable<A> | AsyncIte
   return new MapIterator(run, input, ordered, concurrency, collectErrors, signal);
 }
 
+/**
+ * `inputs`, ending early once `open()` turns false (pulling nothing more; the original is closed).
+ * Anything that is not iterable passes through unchanged, for mapTasks to refuse.
+ */
+export function whileOpen<A>(inputs: Iterable<A> | AsyncIterable<A>, open: () => boolean): Iterable<A> | AsyncIterable<A> {
+  const source = inputs as Partial<Iterable<A> & AsyncIterable<A>> | null | undefined;
+  if (typeof source?.[Symbol.asyncIterator] === 'function') {
+    return (async function* () {
+      for await (const item of inputs as AsyncIterable<A>) {
+        if (!open()) return;
+        yield item;
+      }
+    })();
+  }
+  if (typeof source?.[Symbol.iterator] !== 'function') return inputs;
+  return (function* () {
+    for (const item of inputs as Iterable<A>) {
+      if (!open()) return;
+      yield item;
+    }
+  })();
+}
+
 /** An iterator whose first `next()` rejects with `error`: how pool methods that return iterators report bad calls. */
 export function failedIterator<T>(error: unknown): AsyncIterableIterator<T> {
   let failed = false;

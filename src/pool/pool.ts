@@ -20,7 +20,7 @@ import { threadRuntime } from '../transport/thread.js';
 import { defaultCall, parseBroadcastOptions, parseCallOptions, refusal, type CallMethod, type CallOptions } from './calls.js';
 import { TaskControl } from './control.js';
 import { TaskStream } from './task-stream.js';
-import { failedIterator, mapTasks, type MapResult } from './map.js';
+import { failedIterator, mapTasks, whileOpen, type MapResult } from './map.js';
 import { Fleet, type FleetEvents } from './fleet.js';
 import { Inbox } from './inbox.js';
 import { snapshot } from './stats.js';
@@ -85,6 +85,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   readonly #options: ResolvedOptions;
   readonly #defaultCall: CallOptions;
   readonly #unqueue = (t: Task): void => this.#fleet.scheduler.remove(t);
+  /** `pool.map` inputs end once the pool closes: what was submitted finishes, nothing new starts. */
+  readonly #open = (): boolean => !this.#fleet.closing;
   readonly #fleet: Fleet;
   readonly #inbox: Inbox;
   #nextId = 0;
@@ -190,6 +192,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
    */
   map<K extends TaskName<W>>(task: K, inputs: Iterable<TaskArg<W, K>> | AsyncIterable<TaskArg<W, K>>, options: PoolMapOptions & { collectErrors: true }): AsyncIterableIterator<MapResult<TaskResult<W, K>>>;
   map<K extends TaskName<W>>(task: K, inputs: Iterable<TaskArg<W, K>> | AsyncIterable<TaskArg<W, K>>, options?: PoolMapOptions & { collectErrors?: false }): AsyncIterableIterator<TaskResult<W, K>>;
+  map<K extends TaskName<W>>(task: K, inputs: Iterable<TaskArg<W, K>> | AsyncIterable<TaskArg<W, K>>, options?: PoolMapOptions): AsyncIterableIterator<TaskResult<W, K> | MapResult<TaskResult<W, K>>>;
   map<K extends TaskName<W>>(task: K, inputs: Iterable<TaskArg<W, K>> | AsyncIterable<TaskArg<W, K>>, options: PoolMapOptions = {}): AsyncIterableIterator<unknown> {
     try {
       if (options === null || typeof options !== 'object') throw new InvalidArgTypeError(`Expected map \`options\` to be an object, got ${describe(options)}`);
@@ -199,7 +202,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       const o = this.#options;
       const run = (arg: TaskArg<W, K>, { signal: stop }: { signal: AbortSignal }): Promise<unknown> =>
         this.run(task, ...([arg, { ...runOptions, signal: stop }] as unknown as RunArgs<W, K>));
-      return mapTasks(run, inputs, { ordered, concurrency: concurrency ?? 2 * o.size * o.concurrency, collectErrors, signal });
+      return mapTasks(run, whileOpen(inputs, this.#open), { ordered, concurrency: concurrency ?? 2 * o.size * o.concurrency, collectErrors, signal });
     } catch (err) {
       return failedIterator(err);
     }
@@ -345,6 +348,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     // From now on no worker waits for message credit: a running task blocked in ctx.put must be
     // able to finish although the reader may have gone (what workers put is buffered meanwhile).
     for (const h of fleet.live) h.unlimitCredit();
+    this.#endStreams();
     if (options.rejectQueued === true) {
       const err = new PoolClosedError('The pool was closed before this task started');
       for (const t of fleet.scheduler.takeQueued()) t.reject(err);
@@ -427,6 +431,25 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       if (s.queue.length === EAGER_PUMP) return s.pump();
     }
     s.schedule();
+  }
+
+  /**
+   * Streams are paced by their consumers, who may have stopped reading without saying so: close()
+   * ends them (items already buffered are still delivered) rather than wait for them forever.
+   */
+  #endStreams(): void {
+    const open: Task[] = [];
+    const collect = (t: Task): void => {
+      if (t.kind === TaskKind.Stream && !t.done) open.push(t);
+    };
+    const s = this.#fleet.scheduler;
+    s.queue.forEach(collect);
+    s.waiting.forEach(collect);
+    for (const slot of s.slots) slot.pinned.forEach(collect);
+    for (const h of this.#fleet.live) h.tasks.forEach(collect);
+    if (open.length === 0) return;
+    const error = new PoolClosedError('The pool was closed while this stream was open');
+    for (const t of open) t.ctl?.stop(error);
   }
 
   #messageError(err: unknown, t: Task): void {

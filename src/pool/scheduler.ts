@@ -8,7 +8,6 @@
  * The pump runs once per microtask checkpoint however many tasks were submitted, so a burst of
  * `run()` calls becomes one message per worker.
  */
-import { Deque } from '../deque.js';
 import type { Strategy } from '../options.js';
 import { PriorityQueue } from './priority-queue.js';
 import type { Task } from './task.js';
@@ -29,8 +28,8 @@ export interface Slot {
 export class Scheduler {
   /** By priority, then fairly across series, then in order. */
   readonly queue = new PriorityQueue<Task>();
-  /** Calls waiting for room in a full queue (`maxQueue`), in order. */
-  readonly waiting = new Deque<Task>();
+  /** Calls waiting for room in a full queue (`maxQueue`), by priority like the queue. */
+  readonly waiting = new PriorityQueue<Task>();
   #rr = 0;
   #scheduled = false;
   #pumping = false;
@@ -151,7 +150,6 @@ export class Scheduler {
     let moved = false;
     while (this.waiting.length > 0 && this.queue.length < this.maxQueue) {
       const task = this.waiting.shift() as Task;
-      if (task.done) continue; // aborted while it waited
       this.queue.push(task);
       task.admitted?.();
       moved = true;
@@ -159,19 +157,18 @@ export class Scheduler {
     return moved;
   }
 
-  /**
-   * Removes one task that was not sent yet (aborted while queued). O(log n) from the queues; a call
-   * still waiting for room is only marked (`done`) and skipped when its turn comes.
-   */
+  /** Removes one task that was not sent yet (aborted while queued), in O(log n). */
   remove(task: Task): void {
     const queue = task.target >= 0 ? this.slots[task.target]?.pinned : this.queue;
-    queue?.delete(task);
+    if (queue?.delete(task) !== true) this.waiting.delete(task);
+    // Room, idle and drain may have changed: let the pump's bookkeeping see it.
+    this.schedule();
   }
 
   /** Removes and returns every queued task: shared, waiting and pinned. */
   takeQueued(): Task[] {
     // Concatenated without spreading into push(): queues can hold far more than an argument list.
-    let out = this.queue.drain().concat(this.waiting.filterOut((t) => !t.done));
+    let out = this.queue.drain().concat(this.waiting.drain());
     for (const slot of this.slots) out = out.concat(slot.pinned.drain());
     return out;
   }

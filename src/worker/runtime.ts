@@ -373,7 +373,10 @@ export class WorkerRuntime {
     // The signal first, so that an init or a subscription waiting on it can stop.
     const reason = new Error('The worker is shutting down');
     this.#abort.abort(reason);
-    for (const control of this.#controls.values()) control.controller.abort(reason);
+    for (const control of this.#controls.values()) {
+      control.controller.abort(reason);
+      control.pump?.stop();
+    }
     await this.#launched;
     let error: unknown = null;
     try {
