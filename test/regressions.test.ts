@@ -388,15 +388,16 @@ for (const runtime of RUNTIMES) {
 }
 
 for (const runtime of RUNTIMES) {
-  test(`[${runtime}] workers start under \`node --input-type=module -e\` (they used to inherit the flag and fail with ERR_INPUT_TYPE_NOT_ALLOWED)`, async () => {
+  test(`[${runtime}] workers start under \`node --input-type=module -e\`, once each (they inherited the flag and failed; then -e re-ran the script in every worker)`, async () => {
     const { execFile } = await import('node:child_process');
     const script = `
       import { Pool } from 'loopfleet';
       const p = new Pool({ worker: ${JSON.stringify(fixture('basic').href)}, size: 1, runtime: ${JSON.stringify(runtime)} });
       console.log(await p.run('add', { a: 2, b: 3 }));
       await p.close();`;
+    // Were the script to run again in a worker, it would print twice (and start a pool of its own).
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('../../', import.meta.url) }, (err, stdout, stderr) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('../../', import.meta.url), timeout: 60_000 }, (err, stdout, stderr) =>
         err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       );
     });

@@ -1,15 +1,23 @@
 /**
- * The Node flags a worker inherits from this process. Flags that only apply to string input
- * (`node --input-type=module -e …`) are dropped: a worker runs a file, and Node refuses to start
- * one with them (ERR_INPUT_TYPE_NOT_ALLOWED).
+ * The Node flags a worker inherits from this process. Flags about this process's own entry point
+ * are dropped: a worker runs loopfleet's bootstrap file, so `-e`/`-p` (whose script would run again
+ * in every worker, and start pools of its own) and `--input-type` (refused with a file:
+ * ERR_INPUT_TYPE_NOT_ALLOWED) must not reach it, nor `-i` or `-c`.
  */
+const WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '-pe', '--input-type']);
+const ALONE = new Set(['-i', '--interactive', '-c', '--check', '-']);
+
 export function inheritedExecArgv(): string[] {
   const out: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
-    if (flag === '--input-type') i++; // its value is the next argument
-    else if (!flag.startsWith('--input-type=')) out.push(flag);
+    const name = flag.startsWith('--') ? flag.split('=', 1)[0] as string : flag;
+    if (WITH_VALUE.has(name)) {
+      if (name === flag) i++; // its value is the next argument
+    } else if (!ALONE.has(flag)) {
+      out.push(flag);
+    }
   }
   return out;
 }
