@@ -82,12 +82,16 @@ export async function createPrometheusSink<W extends AnyWorkerDefinition>(pools:
       },
     });
   };
-  // One scrape reads each pool once, however many metrics it renders.
-  let cache: { at: number; metrics: PoolMetrics[] } | undefined;
+  // One scrape reads each pool once, however many metrics it renders: prom-client collects every
+  // metric of a scrape in the same turn of the loop, so the snapshots live until the next turn
+  // (a time-based cache made a scrape right after new work miss it).
+  let cache: PoolMetrics[] | undefined;
   const snapshots = (): PoolMetrics[] => {
-    const now = Date.now();
-    if (cache === undefined || now - cache.at > 50) cache = { at: now, metrics: list.map((p) => p.metrics()) };
-    return cache.metrics;
+    if (cache === undefined) {
+      cache = list.map((p) => p.metrics());
+      setImmediate(() => (cache = undefined));
+    }
+    return cache;
   };
   for (const [name, help, value] of POOL) gauge(name, help, ['pool'], (g, m) => g.set({ pool: m.pool }, value(m)));
   gauge('wait_time_seconds', 'Time tasks waited in the pool before going to a worker, over the last interval.', ['pool', 'quantile'], (g, m) => setQuantiles(g, { pool: m.pool }, m.waitTime));
