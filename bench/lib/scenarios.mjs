@@ -178,8 +178,8 @@ const STREAM_NA = 'n/a (pool.stream not available in this build)';
 const streaming = {
   title: 'Streaming: 200k small items from a worker async generator to the parent, items/s',
   rows: [
-    { id: 'loopfleet-thread', subject: 'loopfleet-thread', label: 'loopfleet (thread), pool.stream', group: 'thread' },
-    { id: 'loopfleet-process', subject: 'loopfleet-process', label: 'loopfleet (process), pool.stream', group: 'process' },
+    { id: 'loopfleet-thread', subject: 'loopfleet-thread', label: 'loopfleet (thread), pool.stream, highWaterMark 1024', group: 'thread' },
+    { id: 'loopfleet-process', subject: 'loopfleet-process', label: 'loopfleet (process), pool.stream, highWaterMark 1024', group: 'process' },
     { id: 'raw-thread', subject: 'raw-thread', label: 'hand-written MessagePort stream (credit every 512)', group: 'thread' },
     { id: 'raw-process', subject: 'raw-process', label: 'hand-written child-process IPC stream (credit every 512)', group: 'process' },
   ],
@@ -199,8 +199,8 @@ const streaming = {
     }
     return withPool(row.subject, {}, async (s) => {
       if (typeof s.pool.stream !== 'function') return { na: STREAM_NA };
-      await consume(s.pool.stream('items', { n: warm }), warm);
-      return { rate: await consume(s.pool.stream('items', { n }), n) };
+      await consume(s.pool.stream('items', { n: warm }, { highWaterMark: 1024 }), warm);
+      return { rate: await consume(s.pool.stream('items', { n }, { highWaterMark: 1024 }), n) };
     });
   },
 };
