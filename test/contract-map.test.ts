@@ -3,15 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { expectTypeOf } from 'expect-type';
 import { ErrorCodes, type MapResult } from 'loopfleet';
-import { pool, RUNTIMES } from './helpers.js';
+import { collect, pool, RUNTIMES } from './helpers.js';
 
 type Basic = typeof import('./fixtures/basic.js').default;
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of it) out.push(v);
-  return out;
-}
 
 for (const runtime of RUNTIMES) {
   describe(`map [${runtime}]`, () => {

@@ -3,15 +3,10 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { ErrorCodes, WorkerCrashedError } from 'loopfleet';
-import { pool, RUNTIMES, until } from './helpers.js';
+import { collect, pool, RUNTIMES, until } from './helpers.js';
 
 type Streams = typeof import('./fixtures/streams.js').default;
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 for (const runtime of RUNTIMES) {
   describe(`streams [${runtime}]`, () => {

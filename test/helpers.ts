@@ -46,6 +46,13 @@ export async function take<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
   return out;
 }
 
+/** Every item of an async iterable, in order. */
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
 /** True while a process with this pid exists. */
 export function processAlive(pid: number): boolean {
   try {

@@ -3,18 +3,13 @@ import { test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { expectTypeOf } from 'expect-type';
 import { ErrorCodes } from 'loopfleet';
-import { internal, pool, RUNTIMES } from './helpers.js';
+import { collect, internal, pool, RUNTIMES } from './helpers.js';
 
 const { mapTasks, DEFAULT_MAP_CONCURRENCY } = (await import(internal('pool/map.js'))) as typeof import('../dist/pool/map.js');
 type MapResult<R> = import('../dist/pool/map.js').MapResult<R>;
 
 type Basic = typeof import('./fixtures/basic.js').default;
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const v of it) out.push(v);
-  return out;
-}
 
 /** A generator that counts what it yields and whether it was closed. */
 function counted<T>(items: Iterable<T>): { gen: Generator<T>; pulled: () => number; closed: () => boolean } {
