@@ -12,13 +12,13 @@ import {
   NoMessageHandlerError,
   PoolClosedError,
   PoolDestroyedError,
-  QueueFullError,
 } from '../errors.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from '../options.js';
 import { processRuntime } from '../transport/process.js';
 import { threadRuntime } from '../transport/thread.js';
-import { defaultCall, parseBroadcastOptions, parseCallOptions, refusal, type CallMethod, type CallOptions } from './calls.js';
-import { TaskControl } from './control.js';
+import { parseBroadcastOptions, refusal } from './calls.js';
+import type { TaskControl } from './control.js';
+import { Intake } from './intake.js';
 import { TaskStream } from './task-stream.js';
 import { failedIterator, mapTasks, whileOpen, type MapResult } from './map.js';
 import { Fleet, type FleetEvents } from './fleet.js';
@@ -53,9 +53,6 @@ import type {
 
 function noop(): void {}
 
-/** Queue length at which `run` dispatches at once instead of at the next microtask checkpoint. */
-const EAGER_PUMP = 256;
-
 /** Starts the workers; turns Node's refusal of `execArgv` for threads into our option error. */
 function startFleet(o: ResolvedOptions, events: FleetEvents): Fleet {
   try {
@@ -83,14 +80,11 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   readonly runtime: 'thread' | 'process';
 
   readonly #options: ResolvedOptions;
-  readonly #defaultCall: CallOptions;
-  readonly #unqueue = (t: Task): void => this.#fleet.scheduler.remove(t);
   /** `pool.map` inputs end once the pool closes: what was submitted finishes, nothing new starts. */
   readonly #open = (): boolean => !this.#fleet.closing;
   readonly #fleet: Fleet;
+  readonly #intake: Intake;
   readonly #inbox: Inbox;
-  #nextId = 0;
-  #wasFull = false;
   readonly #waiters: Waiters;
   #closed: Promise<void> | undefined;
   #closeDone: (() => void) | undefined;
@@ -109,7 +103,6 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       }
     }
     this.#options = o;
-    this.#defaultCall = defaultCall(o);
     this.name = o.name;
     this.size = o.size;
     this.runtime = o.runtime;
@@ -137,6 +130,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       this.#fleet.credits,
     );
     this.#metrics = o.metrics && new MetricsCollector(this.#fleet, o, o.metrics, { metrics: (m) => this.emit('metrics', m), blocked: (e) => this.emit('blocked', e) });
+    this.#intake = new Intake(this.#fleet, o, this.#metrics);
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'message') this.#inbox.listenerAdded();
     });
@@ -152,12 +146,12 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     const [arg, options] = args as [unknown, RunOptions | undefined];
     const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true);
     if (refused !== undefined) return Promise.reject(refused);
-    const call = this.#parse(options, 'run');
+    const call = this.#intake.parse(options, 'run');
     if (call instanceof Error) return Promise.reject(call);
-    const t = this.#task(TaskKind.Run, task, arg, call);
+    const t = this.#intake.task(TaskKind.Run, task, arg, call);
     binding = t;
     const promise = new Promise<TaskResult<W, K>>(bindTask);
-    if (t.ctl === undefined || t.ctl.arm()) this.#enqueue(t, call.wait);
+    if (t.ctl === undefined || t.ctl.arm()) this.#intake.enqueue(t, call.wait);
     return promise;
   }
 
@@ -171,14 +165,14 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   stream<K extends TaskName<W>>(task: K, ...args: StreamArgs<W, K>): TaskStream<StreamItem<W, K>> {
     const [arg, options] = args as [unknown, StreamOptions | undefined];
     const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true);
-    const call = refused ?? this.#parse(options, 'stream');
+    const call = refused ?? this.#intake.parse(options, 'stream');
     if (call instanceof Error) return new TaskStream(0, call);
     const stream = new TaskStream<StreamItem<W, K>>(call.highWaterMark);
-    const t = this.#task(TaskKind.Stream, task, arg, call, true);
+    const t = this.#intake.task(TaskKind.Stream, task, arg, call, true);
     t.resolve = () => stream.end();
     t.reject = (err) => stream.fail(err);
     stream.bind(t.ctl as TaskControl);
-    if ((t.ctl as TaskControl).arm()) this.#enqueue(t, call.wait);
+    if ((t.ctl as TaskControl).arm()) this.#intake.enqueue(t, call.wait);
     return stream;
   }
 
@@ -197,7 +191,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     try {
       if (options === null || typeof options !== 'object') throw new InvalidArgTypeError(`Expected map \`options\` to be an object, got ${describe(options)}`);
       const { ordered, concurrency, collectErrors, signal, ...runOptions } = options;
-      const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true) ?? this.#parse(runOptions, 'run');
+      const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true) ?? this.#intake.parse(runOptions, 'run');
       if (refused instanceof Error) throw refused;
       const o = this.#options;
       const run = (arg: TaskArg<W, K>, { signal: stop }: { signal: AbortSignal }): Promise<unknown> =>
@@ -218,14 +212,14 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     if (refused !== undefined) return Promise.reject(refused);
     // Once a worker has said it has no onMessage, fail here rather than in every worker.
     if (!this.#fleet.hasOnMessage) return Promise.reject(new NoMessageHandlerError());
-    const call = this.#parse(options, 'put');
+    const call = this.#intake.parse(options, 'put');
     if (call instanceof Error) return Promise.reject(call);
-    const t = this.#task(TaskKind.Put, '', message, call);
+    const t = this.#intake.task(TaskKind.Put, '', message, call);
     t.resolve = noop;
     const reportError = (err: unknown): void => this.#messageError(err, t);
     if (call.target >= 0 || !this.#fleet.scheduler.full) {
       t.reject = reportError;
-      this.#enqueue(t, call.wait);
+      this.#intake.enqueue(t, call.wait);
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
@@ -234,7 +228,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
         t.reject = reportError;
         resolve();
       };
-      this.#enqueue(t, call.wait);
+      this.#intake.enqueue(t, call.wait);
     });
   }
 
@@ -267,7 +261,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     for (const slot of fleet.slots) {
       const h = slot.handle;
       if (h === undefined || !h.alive) continue;
-      const t = new Task(++this.#nextId, TaskKind.Run, task, arg, undefined, 0, slot.index, h);
+      const t = new Task(this.#intake.nextId(), TaskKind.Run, task, arg, undefined, 0, slot.index, h);
       // A copy that fails in its worker (throws, or crashes it) drops the sticky record at once,
       // before any replacement could replay it; see Fleet#settle.
       t.sticky = record;
@@ -348,7 +342,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     // From now on no worker waits for message credit: a running task blocked in ctx.put must be
     // able to finish although the reader may have gone (what workers put is buffered meanwhile).
     for (const h of fleet.live) h.unlimitCredit();
-    this.#endStreams();
+    this.#intake.endStreams();
     if (options.rejectQueued === true) {
       const err = new PoolClosedError('The pool was closed before this task started');
       for (const t of fleet.scheduler.takeQueued()) t.reject(err);
@@ -394,64 +388,6 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
 
   // ---- internals ------------------------------------------------------------------------------
 
-  #parse(options: RunOptions | PutOptions | StreamOptions | undefined, method: CallMethod): CallOptions | Error {
-    if (options === undefined) return this.#defaultCall;
-    try {
-      return parseCallOptions(options, method, this.#fleet, this.#defaultCall);
-    } catch (err) {
-      return err as Error;
-    }
-  }
-
-  #task(kind: TaskKind, name: string, arg: unknown, call: CallOptions, controlled = false): Task {
-    const t = new Task(++this.#nextId, kind, name, arg, call.transfer, call.retries, call.target, undefined);
-    t.priority = call.priority;
-    t.series = call.series;
-    if (controlled || (kind !== TaskKind.Put && (call.signal !== undefined || call.timeout !== Infinity || call.terminateAfter !== Infinity))) {
-      t.ctl = new TaskControl(t, call, this.#unqueue);
-    }
-    return t;
-  }
-
-  #enqueue(t: Task, wait: boolean): void {
-    const s = this.#fleet.scheduler;
-    if (this.#metrics !== undefined) t.timing = this.#metrics.timer.sample();
-    if (t.target >= 0) {
-      this.#fleet.slots[t.target]?.pinned.push(t);
-    } else if (s.full) {
-      this.#wasFull = true;
-      if (this.#metrics !== undefined) this.#metrics.backpressure++;
-      if (!wait) return t.reject(new QueueFullError(this.#options.maxQueue));
-      s.waiting.push(t);
-    } else {
-      s.queue.push(t);
-      // Pipelining: a long burst goes out in slices, so that workers start on the first slice
-      // while this thread still produces the rest. Only on reaching the mark: a queue that stays
-      // long because workers are full waits for the next regular pump.
-      if (s.queue.length === EAGER_PUMP) return s.pump();
-    }
-    s.schedule();
-  }
-
-  /**
-   * Streams are paced by their consumers, who may have stopped reading without saying so: close()
-   * ends them (items already buffered are still delivered) rather than wait for them forever.
-   */
-  #endStreams(): void {
-    const open: Task[] = [];
-    const collect = (t: Task): void => {
-      if (t.kind === TaskKind.Stream && !t.done) open.push(t);
-    };
-    const s = this.#fleet.scheduler;
-    s.queue.forEach(collect);
-    s.waiting.forEach(collect);
-    for (const slot of s.slots) slot.pinned.forEach(collect);
-    for (const h of this.#fleet.live) h.tasks.forEach(collect);
-    if (open.length === 0) return;
-    const error = new PoolClosedError('The pool was closed while this stream was open');
-    for (const t of open) t.ctl?.stop(error);
-  }
-
   #messageError(err: unknown, t: Task): void {
     const error = err instanceof Error ? err : new Error(String(err));
     // destroy() drops queued messages by design; that is not worth a report.
@@ -463,8 +399,8 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
 
   #afterPump(): void {
     const waiters = this.#waiters;
-    if (this.#wasFull && waiters.roomy) {
-      this.#wasFull = false;
+    if (this.#intake.wasFull && waiters.roomy) {
+      this.#intake.wasFull = false;
       this.emit('drain');
     }
     waiters.afterPump();
