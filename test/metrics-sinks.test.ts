@@ -27,15 +27,15 @@ test('statsd: gauges, counters and timings arrive over UDP with the pool and wor
     return { name: m[1] as string, value: Number(m[2]), type: m[3] as string };
   };
   const sum = (name: string): number => received.map(parse).filter((s) => s.name === name && s.type === 'c').reduce((n, s) => n + s.value, 0);
-  await until(() => sum('app.stats.completed') === 40 && received.some((l) => l.startsWith('app.stats.w1.rss:')), 20_000, 'the counters to add up');
+  const gauges = ['app.stats.queue', 'app.stats.throughput', 'app.stats.w0.cpu', 'app.stats.w0.rss', 'app.stats.w1.heap_used', 'app.stats.w1.elu', 'app.stats.w0.tasks_running'];
+  const timings = ['app.stats.wait_time.p50', 'app.stats.run_time.p99', 'app.stats.w0.loop_delay.p99', 'app.stats.w1.loop_delay.max'];
+  // Each worker samples on its own clock: wait until both have reported (not only one of them).
+  const arrived = (): boolean => [...gauges, ...timings].every((name) => received.some((l) => l.startsWith(`${name}:`)));
+  await until(() => sum('app.stats.completed') === 40 && arrived(), 20_000, 'the counters to add up and every series to arrive');
   const stats = received.map(parse);
   const types = new Map(stats.map((s) => [s.name, s.type]));
-  for (const name of ['app.stats.queue', 'app.stats.throughput', 'app.stats.w0.cpu', 'app.stats.w0.rss', 'app.stats.w1.heap_used', 'app.stats.w1.elu', 'app.stats.w0.tasks_running']) {
-    assert.equal(types.get(name), 'g', name);
-  }
-  for (const name of ['app.stats.wait_time.p50', 'app.stats.run_time.p99', 'app.stats.w0.loop_delay.p99', 'app.stats.w1.loop_delay.max']) {
-    assert.equal(types.get(name), 'ms', name);
-  }
+  for (const name of gauges) assert.equal(types.get(name), 'g', name);
+  for (const name of timings) assert.equal(types.get(name), 'ms', name);
   assert.equal(sum('app.stats.w0.tasks_completed') + sum('app.stats.w1.tasks_completed'), 40, 'per-worker counters add up too');
   assert.equal(sum('app.stats.failed'), 0);
   assert.ok(stats.filter((s) => s.name === 'app.stats.w0.rss').every((s) => s.value > 1e6), 'rss in bytes');
