@@ -42,6 +42,19 @@ const message = (child, key) => new Promise((resolve) => child.on('message', (m)
 const exit = (child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
 const jobs = () => Array.from({ length: N }, (_, i) => ({ a: i, b: 1 }));
 
+/** End to end for a forked worker that reports 'done': from the bulk add to its last completion, ms. */
+async function timeForked(worker, add, close) {
+  const finished = message(worker, 'done');
+  const start = performance.now();
+  await add();
+  await finished;
+  const ms = performance.now() - start;
+  await close();
+  worker.send({ stop: true });
+  await exit(worker);
+  return ms;
+}
+
 const scenarios = {
   async loopfleet(queue) {
     const worker = spawn(process.execPath, [new URL('../../dist/cli/index.js', here).pathname, 'worker', new URL('tasks.mjs', here).pathname, '--broker', url, '--queue', queue, '--size', '1', '--concurrency', '10'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -64,15 +77,7 @@ const scenarios = {
     const q = new Queue(queue, { connection: { host: '127.0.0.1', port, maxRetriesPerRequest: null } });
     await q.waitUntilReady();
     const data = jobs().map((d) => ({ name: 'add', data: d, opts: { removeOnComplete: true } }));
-    const finished = message(worker, 'done');
-    const start = performance.now();
-    await q.addBulk(data);
-    await finished;
-    const ms = performance.now() - start;
-    await q.close();
-    worker.send({ stop: true });
-    await exit(worker);
-    return ms;
+    return timeForked(worker, () => q.addBulk(data), () => q.close());
   },
   async 'bee-queue'(queue) {
     const { default: Queue } = await import('bee-queue');
@@ -81,15 +86,7 @@ const scenarios = {
     const q = new Queue(queue, { redis: { url }, isWorker: false, getEvents: false });
     await q.ready();
     const data = jobs().map((d) => q.createJob(d));
-    const finished = message(worker, 'done');
-    const start = performance.now();
-    await q.saveAll(data);
-    await finished;
-    const ms = performance.now() - start;
-    await q.close();
-    worker.send({ stop: true });
-    await exit(worker);
-    return ms;
+    return timeForked(worker, () => q.saveAll(data), () => q.close());
   },
 };
 
