@@ -4,7 +4,7 @@
  * option, and aggregation of other dashboards (`loopfleet dashboard --source`).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -160,24 +160,30 @@ describe('dashboard server', () => {
 });
 
 describe('loading', () => {
-  it('loopfleet does not load the dashboard server until one is opened', async () => {
-    // Follow the static imports (not import()) from the package entry through dist/.
+  it('loopfleet does not load the dashboard server (or node:http) until one is opened', async () => {
+    // Follow the static imports (not import()) from the package entry through dist/: the entry
+    // re-exports the parent bundle, which imports its shared chunks and a few modules of dist/.
     const seen = new Set<string>();
+    const builtins = new Set<string>();
     const visit = async (url: URL): Promise<void> => {
       if (seen.has(url.href)) return;
       seen.add(url.href);
       const code = await readFile(url, 'utf8');
-      for (const [, spec] of code.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*'(\.[^']+)'|^import\s*'(\.[^']+)'/gm)) {
-        if (spec !== undefined) await visit(new URL(spec, url));
+      for (const [, from, bare] of code.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|^import\s*["']([^"']+)["']/gm)) {
+        const spec = from ?? bare;
+        if (spec === undefined) continue;
+        if (spec.startsWith('.')) await visit(new URL(spec, url));
+        else builtins.add(spec);
       }
     };
     const dist = new URL('../../dist/', import.meta.url);
     await visit(new URL('index.js', dist));
-    assert.ok(seen.has(new URL('pool/pool.js', dist).href), 'the walk follows the imports');
-    assert.ok(seen.has(new URL('dashboard/index.js', dist).href), 'the lazy entry is loaded');
-    for (const module of ['server.js', 'hub.js', 'local.js', 'remote.js', 'sse.js']) {
-      assert.ok(!seen.has(new URL(`dashboard/${module}`, dist).href), `dashboard/${module} is loaded only when used`);
-    }
+    assert.ok(seen.has(new URL('lib/index.js', dist).href), 'the walk follows the imports');
+    assert.ok(builtins.has('node:worker_threads'), 'the walk sees the builtins');
+    assert.ok(!builtins.has('node:http'), 'node:http is loaded only when a server is opened');
+    const lazy = (await readdir(new URL('lib/', dist))).filter((f) => f.startsWith('server-') && f.endsWith('.js'));
+    assert.equal(lazy.length, 1, 'the dashboard server is a chunk of its own');
+    assert.ok(!seen.has(new URL(`lib/${lazy[0]}`, dist).href), 'the dashboard server is loaded only when used');
   });
 });
 

@@ -4,7 +4,7 @@
  * them all, reconnecting to a process that restarts or starts later.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { serveDashboard } from '../dashboard/index.js';
+import { serveDashboard } from '../index.js';
 import type { AnyPool } from '../dashboard/local.js';
 import { isLoopback } from '../dashboard/options.js';
 

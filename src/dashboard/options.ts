@@ -1,5 +1,4 @@
 /** Options of the dashboard server, validated eagerly with messages that name the option. */
-import { isIP } from 'node:net';
 import { describe, InvalidArgTypeError, InvalidArgValueError } from '../errors.js';
 
 export interface DashboardOptions {
@@ -34,8 +33,12 @@ export const DASHBOARD_INTERVAL = 1000;
 
 export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1' || host === '[::1]') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
+  return LOOPBACK_V4.test(host);
 }
+
+/** 127.0.0.0/8 in dotted decimal, each part 0–255 without leading zeros (as node:net's isIP). */
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)';
+const LOOPBACK_V4 = new RegExp(`^127\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 
 export function resolveDashboardOptions(options: unknown, name = 'options', known = KNOWN): ResolvedDashboardOptions {
   if (options === undefined || options === true) return { port: 0, host: '127.0.0.1', sources: [] };

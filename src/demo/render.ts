@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { encode } from 'fast-png';
-import { Pool } from '../pool/pool.js';
+import { Pool } from '../index.js';
 import type { PoolOptions, RuntimeName } from '../options.js';
 import { CHANNELS, DEFAULT_VIEW, type View } from './mandelbrot.js';
 import type mandelbrotWorker from './mandelbrot-worker.js';

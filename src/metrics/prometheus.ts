@@ -3,7 +3,7 @@
  * created) whose metrics, labelled with `pool` and `worker`, are read from the pools' snapshots at
  * each scrape; and, on demand, an HTTP server on loopback answering `GET /metrics`.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from '../pool/pool.js';
 import type { AnyWorkerDefinition } from '../pool/types.js';
@@ -118,6 +118,8 @@ export async function createPrometheusSink<W extends AnyWorkerDefinition>(pools:
   let server: Server | undefined;
   let url: string | undefined;
   if (options.serve !== undefined) {
+    // node:http loads only when a server is asked for (it is most of this module's import cost).
+    const { createServer } = await import('node:http');
     server = createServer((req, res) => {
       if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
         res.writeHead(404).end();

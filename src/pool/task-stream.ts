@@ -6,8 +6,8 @@
  * per loop turn. A consumer that stops pulling therefore stops the producer in the worker, and at
  * most `highWaterMark` items are ever in flight or buffered for one stream.
  */
-import { Readable, type ReadableOptions, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createRequire } from 'node:module';
+import type { Readable, ReadableOptions, Writable } from 'node:stream';
 import { Deque } from '../deque.js';
 import { AbortError } from '../errors.js';
 import type { TaskControl } from './control.js';
@@ -112,7 +112,7 @@ export class TaskStream<T> implements AsyncIterableIterator<T, undefined> {
    * its own `highWaterMark` (default 16) on top of this stream's; destroying it stops the task.
    */
   readable(options: Omit<ReadableOptions, 'objectMode' | 'read'> = {}): Readable {
-    return Readable.from(this, { objectMode: true, ...options });
+    return nodeStream().Readable.from(this, { objectMode: true, ...options });
   }
 
   /**
@@ -120,7 +120,7 @@ export class TaskStream<T> implements AsyncIterableIterator<T, undefined> {
    * once it has finished (ending it unless `end: false`). A failing destination stops the task.
    */
   async pipeTo(destination: Writable, options: { end?: boolean; signal?: AbortSignal } = {}): Promise<void> {
-    await pipeline(this as AsyncIterable<T>, destination as NodeJS.WritableStream, options);
+    await nodeStream().promises.pipeline(this as AsyncIterable<T>, destination as NodeJS.WritableStream, options);
   }
 
   // ---- internals ------------------------------------------------------------------------------------
@@ -149,4 +149,9 @@ export class TaskStream<T> implements AsyncIterableIterator<T, undefined> {
       this.#owed = 0;
     });
   }
+}
+
+/** node:stream, loaded on first use: most pools never turn a stream into a Readable. */
+function nodeStream(): typeof import('node:stream') {
+  return createRequire(import.meta.url)('node:stream') as typeof import('node:stream');
 }

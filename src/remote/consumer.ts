@@ -9,7 +9,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Pool } from '../pool/pool.js';
+import { Pool } from '../index.js';
 import { ErrorCodes, LeaseLostError } from '../errors.js';
 import { connect, fieldsOf, GROUP, guardedRead, isConnectionError, open, queueKeys, redact, sleep, type Broker, type QueueKeys } from './connection.js';
 import { decode, encode } from './codec.js';
