@@ -1,9 +1,9 @@
 /** Regressions, each named after what broke; run against both runtimes. */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { DataCloneError, ErrorCodes, LoopfleetError, UnknownTaskError } from 'loopfleet';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -388,19 +388,36 @@ for (const runtime of RUNTIMES) {
 }
 
 for (const runtime of RUNTIMES) {
-  test(`[${runtime}] workers start under \`node --input-type=module -e\`, once each (they inherited the flag and failed; then -e re-ran the script in every worker)`, async () => {
-    const { execFile } = await import('node:child_process');
-    const script = `
-      import { Pool } from 'loopfleet';
-      const p = new Pool({ worker: ${JSON.stringify(fixture('basic').href)}, size: 1, runtime: ${JSON.stringify(runtime)} });
-      console.log(await p.run('add', { a: 2, b: 3 }));
-      await p.close();`;
-    // Were the script to run again in a worker, it would print twice (and start a pool of its own).
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('../../', import.meta.url), timeout: 60_000 }, (err, stdout, stderr) =>
+  /** Runs `script` (ESM) in a new node with `flags`, from `-e` or from a file; resolves with its stdout. */
+  const runNode = async (t: TestContext, flags: string[], script: string, from: 'eval' | 'file'): Promise<string> => {
+    const args = [...flags];
+    if (from === 'eval') args.push('--input-type=module', '-e', script);
+    else {
+      const dir = mkdtempSync(join(tmpdir(), 'loopfleet-flags-'));
+      t.after(() => rmSync(dir, { recursive: true, force: true }));
+      writeFileSync(join(dir, 'main.mjs'), script);
+      args.push(join(dir, 'main.mjs'));
+    }
+    return new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, args, { cwd: new URL('../../', import.meta.url), timeout: 60_000 }, (err, stdout, stderr) =>
         err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       );
     });
-    assert.equal(out.trim(), '5');
+  };
+  const script = `
+    import { Pool } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+    const p = new Pool({ worker: ${JSON.stringify(fixture('basic').href)}, size: 1, runtime: ${JSON.stringify(runtime)} });
+    console.log(await p.run('add', { a: 2, b: 3 }));
+    await p.close();`;
+
+  test(`[${runtime}] workers start under \`node --input-type=module -e\`, once each (they inherited the flag and failed; then -e re-ran the script in every worker)`, async (t) => {
+    // Were the script to run again in a worker, it would print twice (and start a pool of its own).
+    assert.equal((await runNode(t, [], script, 'eval')).trim(), '5');
   });
+
+  for (const from of ['file', 'eval'] as const) {
+    test(`[${runtime}] workers start when node runs with V8 and per-process flags (${from}): worker threads refused an inherited --max-old-space-size`, async (t) => {
+      assert.equal((await runNode(t, ['--max-old-space-size=2048', '--expose-gc', '--stack-size=900'], script, from)).trim(), '5');
+    });
+  }
 }

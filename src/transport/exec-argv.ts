@@ -21,3 +21,38 @@ export function inheritedExecArgv(): string[] {
   }
   return out;
 }
+
+/**
+ * The execArgv of a worker thread the user gave none: `undefined` (Node's own inheritance, which
+ * never refuses a flag) unless an entry-point flag above had to be dropped. Then the list is
+ * explicit, and Node validates it: see `withoutRefused`.
+ */
+export function threadExecArgv(): string[] | undefined {
+  const inherited = inheritedExecArgv();
+  return inherited.length === process.execArgv.length ? undefined : inherited;
+}
+
+/**
+ * A worker thread refuses V8 and per-process flags in an explicit execArgv
+ * (ERR_WORKER_INVALID_EXEC_ARGV: `node --max-old-space-size=4096 -e …` must still start pools;
+ * those flags apply to the whole process anyway). Returns `execArgv` without the flags the error
+ * names (and a flag's separate value), or undefined when it names none of them.
+ */
+export function withoutRefused(execArgv: readonly string[], err: unknown): string[] | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (e?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || typeof e.message !== 'string') return undefined;
+  const named = new Set(e.message.slice(e.message.indexOf(': ') + 2).split(', '));
+  const out: string[] = [];
+  let removed = false;
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i] as string;
+    if (!named.has(flag)) {
+      out.push(flag);
+      continue;
+    }
+    removed = true;
+    const next = execArgv[i + 1];
+    if (!flag.includes('=') && next !== undefined && !next.startsWith('-')) i++;
+  }
+  return removed ? out : undefined;
+}

@@ -1,13 +1,36 @@
 /** The `thread` runtime: one node:worker_threads Worker per worker. */
 import type { TransferListItem } from 'node:worker_threads';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
 import type { Batch } from '../protocol.js';
 import { threadStack } from '../metrics/stack.js';
-import { inheritedExecArgv } from './exec-argv.js';
+import { threadExecArgv, withoutRefused } from './exec-argv.js';
 import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from './types.js';
 
 const bootstrap = new URL('../worker/boot-thread.js', import.meta.url);
+
+/** The inherited execArgv once Node has accepted it (see startWorker). */
+let inherited: { list: string[] | undefined } | undefined;
+
+/**
+ * Starts a worker with the user's execArgv, or else with this process's flags: the inherited list
+ * loses the flags a worker thread refuses, once, on the first start.
+ */
+function startWorker(userArgv: readonly string[] | undefined, options: Omit<WorkerOptions, 'execArgv'>): Worker {
+  if (userArgv !== undefined) return new Worker(bootstrap, { ...options, execArgv: [...userArgv] });
+  let list = (inherited ??= { list: threadExecArgv() }).list;
+  for (;;) {
+    try {
+      const worker = new Worker(bootstrap, { ...options, ...(list !== undefined ? { execArgv: list } : {}) });
+      inherited.list = list;
+      return worker;
+    } catch (err) {
+      const fewer = list === undefined ? undefined : withoutRefused(list, err);
+      if (fewer === undefined) throw err;
+      list = fewer;
+    }
+  }
+}
 
 class ThreadTransport implements WorkerTransport {
   readonly pid: number;
@@ -16,9 +39,7 @@ class ThreadTransport implements WorkerTransport {
 
   constructor(options: SpawnOptions) {
     const { events } = options;
-    this.#worker = new Worker(bootstrap, {
-      // The user's execArgv, or this process's (without flags a file cannot start with).
-      execArgv: options.execArgv !== undefined ? [...options.execArgv] : inheritedExecArgv(),
+    this.#worker = startWorker(options.execArgv, {
       ...(options.env !== undefined ? { env: { ...options.env } } : {}),
       ...(options.resourceLimits !== undefined ? { resourceLimits: { ...options.resourceLimits } } : {}),
       name: `loopfleet ${options.poolName} worker ${options.workerId}`,
