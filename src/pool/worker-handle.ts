@@ -5,7 +5,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { deserializeError, serializeError, type SerializedError } from '../error-codec.js';
 import { DataCloneError } from '../errors.js';
-import { Kind, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
+import { Kind, Records, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
 import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from '../transport/types.js';
 import { Deque } from '../deque.js';
 import { transferProblem } from '../transfer.js';
@@ -61,7 +61,7 @@ export class WorkerHandle {
   /** Reads the worker's stdout/stderr into the pool's logger. */
   output: OutputForwarder | undefined;
 
-  #out: unknown[] = [];
+  readonly #out = new Records();
   #transfers: TransferListItem[] = [];
   #transferSet: Set<unknown> | undefined;
   #credits = 0;
@@ -203,9 +203,8 @@ export class WorkerHandle {
 
   flush(): void {
     if (this.#out.length === 0 || this.state === 'exited') return;
-    const batch = this.#out;
+    const batch = this.#out.take();
     const transfers = this.#transfers;
-    this.#out = [];
     this.#transfers = [];
     this.#transferSet = undefined;
     try {

@@ -5,7 +5,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { serializeError } from '../error-codec.js';
 import { DataCloneError } from '../errors.js';
-import { Kind, STRIDE, type Batch } from '../protocol.js';
+import { Kind, Records, STRIDE, type Batch } from '../protocol.js';
 import { transferProblem } from '../transfer.js';
 import type { ParentChannel } from '../transport/types.js';
 import type { MessageOutbox, PendingPut } from './outbox.js';
@@ -13,7 +13,7 @@ import type { MessageOutbox, PendingPut } from './outbox.js';
 type RecordTransfers = (readonly TransferListItem[] | undefined)[];
 
 export class Output {
-  #out: unknown[] = [];
+  readonly #out = new Records();
   #transfers: TransferListItem[] = [];
   #transferSet: Set<unknown> | undefined;
   /** Transfer lists by record index, when any record has one (for the fallback). */
@@ -66,8 +66,7 @@ export class Output {
   }
 
   #take(): { batch: Batch; transfers: TransferListItem[]; recordTransfers: RecordTransfers | undefined } {
-    const taken = { batch: this.#out, transfers: this.#transfers, recordTransfers: this.#recordTransfers };
-    this.#out = [];
+    const taken = { batch: this.#out.take(), transfers: this.#transfers, recordTransfers: this.#recordTransfers };
     this.#transfers = [];
     this.#transferSet = undefined;
     this.#recordTransfers = undefined;
