@@ -42,6 +42,15 @@ export const enum Kind {
   /** `[Cancel, taskId, SerializedError, 0]`: abort the task's `ctx.signal` (with that reason);
    * a task not started yet is dropped with an Err, a stream is ended (its `finally` runs). */
   Cancel = 10,
+  /**
+   * `[RunMany, 0, taskName, [id, arg, id, arg, …]]`: consecutive Run records of one task name as
+   * one record (see `Records.grouped`). Cloning costs per value, and a Run record repeats its kind
+   * and the task name (a new string on every decode): grouping halves what a plain task costs to
+   * send.
+   */
+  RunMany = 11,
+  /** `[PutMany, 0, 0, [id, message, …]]`: consecutive Put records as one. */
+  PutMany = 12,
 
   // worker -> parent
   /** `[Ready, 0, taskNames, hasOnMessage]`: init and sticky replays done. */
@@ -68,6 +77,8 @@ export const enum Kind {
   Item = 30,
   /** `[Sample, 0, WorkerSample | null, 0]`: resource sample, or `null` for a bare heartbeat. */
   Sample = 31,
+  /** `[OkMany, 0, 0, [id, value, …]]`: consecutive Ok records as one. */
+  OkMany = 32,
 }
 
 /** Phase a start-up failure happened in. */
@@ -101,6 +112,27 @@ export interface BootData {
 }
 
 
+/**
+ * Calls `fn` with each single record a batch holds, group records (RunMany, PutMany, OkMany)
+ * taken apart into the records they stand for: for the paths that must look at every task on its
+ * own (a batch that failed to clone is sent again record by record).
+ */
+export function eachRecord(batch: Batch, fn: (kind: Kind, a: unknown, b: unknown, c: unknown, index: number) => void): void {
+  for (let i = 0; i < batch.length; i += STRIDE) {
+    const kind = batch[i] as Kind;
+    const single = kind === Kind.RunMany ? Kind.Run : kind === Kind.PutMany ? Kind.Put : kind === Kind.OkMany ? Kind.Ok : undefined;
+    if (single === undefined) {
+      fn(kind, batch[i + 1], batch[i + 2], batch[i + 3], i / STRIDE);
+      continue;
+    }
+    const pairs = batch[i + 3] as unknown[];
+    for (let j = 0; j < pairs.length; j += 2) {
+      if (single === Kind.Run) fn(single, pairs[j], batch[i + 2], pairs[j + 1], i / STRIDE);
+      else fn(single, pairs[j], pairs[j + 1], 0, i / STRIDE);
+    }
+  }
+}
+
 /** Capacity above which a buffer that was used far below it is let go (see Records.take). */
 const KEEP_CAPACITY = 4096;
 
@@ -114,6 +146,10 @@ const KEEP_CAPACITY = 4096;
 export class Records {
   #a: unknown[] = [];
   #n = 0;
+  /** The pairs of the group record written last (see grouped), its kind and key. */
+  #group: unknown[] | undefined;
+  #groupKind: Kind = 0 as Kind;
+  #groupKey: unknown;
 
   /** Slots written (records × STRIDE). */
   get length(): number {
@@ -134,12 +170,31 @@ export class Records {
     this.#n = n + STRIDE;
   }
 
+  /**
+   * Writes `[kind, 0, key, [id, value]]`, or, when the last record written is a group of the same
+   * kind and key, adds `id, value` to it: a run of records that differ only in id and value
+   * travels as one (RunMany, PutMany, OkMany).
+   */
+  grouped(kind: Kind, key: unknown, id: number, value: unknown): void {
+    const group = this.#group;
+    if (group !== undefined && this.#groupKind === kind && this.#groupKey === key && this.#a[this.#n - 1] === group) {
+      group.push(id, value);
+      return;
+    }
+    const pairs = [id, value];
+    this.push(kind, 0, key, pairs);
+    this.#group = pairs;
+    this.#groupKind = kind;
+    this.#groupKey = key;
+  }
+
   /** The records written since the last take, as a batch of their own; empties the buffer. */
   take(): Batch {
     const arr = this.#a;
     const n = this.#n;
     const batch = arr.slice(0, n);
     this.#n = 0;
+    this.#group = undefined;
     if (arr.length > KEEP_CAPACITY && n < arr.length / 4) this.#a = [];
     else for (let i = 0; i < n; i++) arr[i] = 0;
     return batch;

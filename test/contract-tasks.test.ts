@@ -108,6 +108,12 @@ for (const runtime of RUNTIMES) {
         mixed.map((r) => r.status),
         ['fulfilled', 'rejected', 'fulfilled'],
       );
+      // Likewise results: one that cannot be cloned back fails alone, its neighbours arrive.
+      const back = await Promise.allSettled([p.run('add', { a: 1, b: 2 }), p.run('returnsFunction'), p.run('add', { a: 3, b: 4 })]);
+      assert.deepEqual(
+        back.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as { code: string }).code)),
+        [3, ErrorCodes.DATA_CLONE, 7],
+      );
       assert.equal(await p.run('add', { a: 20, b: 22 }), 42);
     });
 

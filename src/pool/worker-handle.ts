@@ -5,7 +5,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { deserializeError, serializeError, type SerializedError } from '../error-codec.js';
 import { DataCloneError } from '../errors.js';
-import { Kind, Records, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
+import { eachRecord, Kind, Records, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
 import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from '../transport/types.js';
 import { Deque } from '../deque.js';
 import { transferProblem } from '../transfer.js';
@@ -125,8 +125,8 @@ export class WorkerHandle {
     task.sentTo = this.slot;
     const ctl = task.ctl;
     task.timing?.sent();
-    if (task.kind === TaskKind.Put) this.#out.push(Kind.Put, task.id, task.arg, 0);
-    else if (ctl === undefined) this.#out.push(Kind.Run, task.id, task.name, task.arg);
+    if (task.kind === TaskKind.Put) this.#out.grouped(Kind.PutMany, 0, task.id, task.arg);
+    else if (ctl === undefined) this.#out.grouped(Kind.RunMany, task.name, task.id, task.arg);
     else {
       ctl.handle = this;
       const kind = task.kind === TaskKind.Stream ? Kind.Stream : ctl.timed ? Kind.RunTimed : Kind.RunCtl;
@@ -216,18 +216,17 @@ export class WorkerHandle {
 
   /** The batch could not be cloned: send record by record and reject the tasks that fail. */
   #sendEach(batch: Batch): void {
-    for (let i = 0; i < batch.length; i += STRIDE) {
-      const kind = batch[i] as Kind;
-      const task = carriesTask(kind) ? this.tasks.get(batch[i + 1] as number) : undefined;
+    eachRecord(batch, (kind, a, b, c) => {
+      const task = carriesTask(kind) ? this.tasks.get(a as number) : undefined;
       try {
-        this.transport.send(batch.slice(i, i + STRIDE), task?.transfer);
+        this.transport.send([kind, a, b, c], task?.transfer);
       } catch (err) {
         if (task === undefined) throw err;
         this.tasks.delete(task.id);
         this.dispatched--;
         task.reject(new DataCloneError(describeTask(task), err));
       }
-    }
+    });
     this.#host.schedulePump();
   }
 
@@ -235,14 +234,12 @@ export class WorkerHandle {
     const tasks = this.tasks;
     for (let i = 0; i < batch.length; i += STRIDE) {
       switch (batch[i] as Kind) {
-        case Kind.Ok: {
-          const id = batch[i + 1] as number;
-          const task = tasks.get(id);
-          if (task === undefined) break;
-          tasks.delete(id);
-          this.completed++;
-          task.timing?.done();
-          task.resolve(batch[i + 2]);
+        case Kind.Ok:
+          this.#ok(batch[i + 1] as number, batch[i + 2]);
+          break;
+        case Kind.OkMany: {
+          const pairs = batch[i + 3] as unknown[];
+          for (let j = 0; j < pairs.length; j += 2) this.#ok(pairs[j] as number, pairs[j + 1]);
           break;
         }
         case Kind.Err: {
@@ -298,6 +295,15 @@ export class WorkerHandle {
       }
     }
     this.#host.schedulePump();
+  }
+
+  #ok(id: number, value: unknown): void {
+    const task = this.tasks.get(id);
+    if (task === undefined) return;
+    this.tasks.delete(id);
+    this.completed++;
+    task.timing?.done();
+    task.resolve(value);
   }
 
   /** Adaptive prefetch: keep about AUTO_PREFETCH_TARGET_MS of work queued at the worker. */

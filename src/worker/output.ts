@@ -5,7 +5,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { serializeError } from '../error-codec.js';
 import { DataCloneError } from '../errors.js';
-import { Kind, Records, STRIDE, type Batch } from '../protocol.js';
+import { eachRecord, Kind, Records, STRIDE, type Batch } from '../protocol.js';
 import { transferProblem } from '../transfer.js';
 import type { ParentChannel } from '../transport/types.js';
 import type { MessageOutbox, PendingPut } from './outbox.js';
@@ -35,6 +35,11 @@ export class Output {
 
   write(kind: Kind, a: unknown, b: unknown, c: unknown): void {
     this.#out.push(kind, a, b, c);
+  }
+
+  /** Writes a record that may join the group written last (see Records.grouped); never one with transfers. */
+  grouped(kind: Kind, key: unknown, id: number, value: unknown): void {
+    this.#out.grouped(kind, key, id, value);
   }
 
   /** Adds the transfer list of the record about to be written; says what is wrong with it, if anything. */
@@ -77,26 +82,24 @@ export class Output {
   #sendEach(batch: Batch, puts: readonly PendingPut[], recordTransfers: RecordTransfers | undefined, outbox: MessageOutbox | undefined): void {
     const sent: PendingPut[] = [];
     let message = 0;
-    for (let i = 0; i < batch.length; i += STRIDE) {
-      const record = batch.slice(i, i + STRIDE);
-      const kind = record[0] as Kind;
+    eachRecord(batch, (kind, a, b, c, index) => {
       const put = kind === Kind.Msg ? puts[message++] : undefined;
       try {
-        this.#ch.send(record, recordTransfers?.[i / STRIDE]);
+        this.#ch.send([kind, a, b, c], recordTransfers?.[index]);
         if (put !== undefined) sent.push(put);
       } catch (err) {
         if (kind === Kind.Ok) {
-          this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError(`the result of a task`, err)), 0]);
+          this.#ch.send([Kind.Err, a, serializeError(new DataCloneError(`the result of a task`, err)), 0]);
         } else if (kind === Kind.Item) {
-          this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError('an item of a stream', err)), 0]);
-          this.#itemDropped(record[1] as number);
+          this.#ch.send([Kind.Err, a, serializeError(new DataCloneError('an item of a stream', err)), 0]);
+          this.#itemDropped(a as number);
         } else if (put !== undefined) {
           outbox?.fail(put, new DataCloneError('a message from ctx.put()', err));
         } else {
-          this.#ch.send([Kind.Err, record[1], serializeError(new DataCloneError('an error thrown by a task', err)), 0]);
+          this.#ch.send([Kind.Err, a, serializeError(new DataCloneError('an error thrown by a task', err)), 0]);
         }
       }
-    }
+    });
     // The process runtime writes asynchronously: settle once an (empty) marker batch has left.
     this.#ch.send([], undefined, () => outbox?.settle(sent));
   }

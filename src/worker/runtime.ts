@@ -81,13 +81,19 @@ export class WorkerRuntime {
         case Kind.RunCtl:
         case Kind.RunTimed:
         case Kind.Stream:
-          if (this.#busySince < 0) this.#busySince = performance.now();
-          if (this.#ready && this.#head === this.#queue.length && this.#running < this.#concurrency) {
-            this.#start(kind, batch[i + 1] as number, batch[i + 2], batch[i + 3]);
-          } else {
-            this.#queue.push(kind, batch[i + 1], batch[i + 2], batch[i + 3]);
-          }
+          this.#accept(kind, batch[i + 1] as number, batch[i + 2], batch[i + 3]);
           break;
+        case Kind.RunMany: {
+          const name = batch[i + 2];
+          const pairs = batch[i + 3] as unknown[];
+          for (let j = 0; j < pairs.length; j += 2) this.#accept(Kind.Run, pairs[j] as number, name, pairs[j + 1]);
+          break;
+        }
+        case Kind.PutMany: {
+          const pairs = batch[i + 3] as unknown[];
+          for (let j = 0; j < pairs.length; j += 2) this.#accept(Kind.Put, pairs[j] as number, pairs[j + 1], 0);
+          break;
+        }
         case Kind.Credit:
           // Credit can arrive before the module has loaded (a close while starting): keep it.
           if (this.#outbox === undefined) this.#earlyCredit += batch[i + 1] as number;
@@ -116,6 +122,13 @@ export class WorkerRuntime {
       if (this.#running === 0) this.#flush();
       else this.#scheduleFlush();
     }
+  }
+
+  /** A task (or put message) arrived: it starts now if it can, else it waits its turn. */
+  #accept(kind: Kind, id: number, name: unknown, arg: unknown): void {
+    if (this.#busySince < 0) this.#busySince = performance.now();
+    if (this.#ready && this.#head === this.#queue.length && this.#running < this.#concurrency) this.#start(kind, id, name, arg);
+    else this.#queue.push(kind, id, name, arg);
   }
 
   // ---- start-up -------------------------------------------------------------------------------
@@ -284,13 +297,15 @@ export class WorkerRuntime {
   }
 
   #ok(id: number, value: unknown): void {
-    this.#controls.delete(id);
+    if (this.#controls.size > 0) this.#controls.delete(id);
     if (value instanceof Transfer) {
+      // A record of its own: its transfer list is kept by record (Output.addTransfers).
       const problem = this.#out.addTransfers(value.transferList);
       if (problem !== undefined) return this.#fail(id, new DataCloneError(`the result of a task: its transfer list holds ${problem}`));
-      value = value.value;
+      this.#out.write(Kind.Ok, id, value.value, 0);
+    } else {
+      this.#out.grouped(Kind.OkMany, 0, id, value);
     }
-    this.#out.write(Kind.Ok, id, value, 0);
     this.#completed++;
     this.#scheduleFlush();
   }
