@@ -32,6 +32,8 @@ export function reading(scenario, row, results) {
       if (row.subject !== 'poolifier' && poolifier !== undefined) parts.push(`${ratio(me, poolifier)} poolifier`);
       const raw = get(`${floorId('')}:${mode}`, 'rate')?.median;
       if (!row.subject.startsWith('raw-') && raw !== undefined) parts.push(`${ratio(me, raw)} raw per message`);
+      const batched = get(`${floorId('-batched')}:${mode}`, 'rate')?.median;
+      if (row.subject.startsWith('loopfleet-') && batched !== undefined) parts.push(`${ratio(me, batched)} raw batched with promises`);
       return parts.join(', ');
     }
     case 'latency': {

@@ -45,10 +45,10 @@ async function withRaw(runtime, fn) {
 // "All at once" keeps the suite within ~15 minutes by leaving out the slowest rows unless
 // --full: the anchors (tinypool and workerpool fall to ~3k/s with 200k queued, see BENCHMARKS.md)
 // and the per-message child-process floor.
-const AT_ONCE = new Set(['loopfleet-thread', 'loopfleet-process', 'raw-thread']);
+const AT_ONCE = new Set(['loopfleet-thread', 'loopfleet-process', 'raw-thread', 'raw-thread-batched']);
 const throughputRows = [];
 for (const [mode, modeLabel] of [['inflight', '1,000 in flight'], ['all', 'all at once']]) {
-  for (const id of [...POOLS, ...RAW]) {
+  for (const id of [...POOLS, ...RAW, 'raw-thread-batched', 'raw-process-batched']) {
     throughputRows.push({ id: `${id}:${mode}`, subject: id, label: `${label(id)}, ${modeLabel}`, group: group(id), mode, full: mode === 'all' && !AT_ONCE.has(id) });
   }
   for (const runtime of ['thread', 'process']) {

@@ -126,6 +126,54 @@ function raw(runtime, size, limit = Infinity) {
   };
 }
 
+/**
+ * The floor of a promise-per-call API that batches: what loopfleet's hot path does, and nothing
+ * else. Calls made in one turn of the microtask queue go out as one message per worker
+ * (['calls', id, arg, id, arg, …], to the worker with the fewest calls pending), each call with
+ * its own promise in a Map; replies come back batched the same way (['replies', id, result, …],
+ * one per message received). No queue, priorities, cancellation, metrics or error handling.
+ */
+function rawBatched(runtime, size) {
+  const eps = rawEndpoints(runtime, size);
+  const pending = new Map();
+  const load = eps.map(() => 0);
+  let out = eps.map(() => ['calls']);
+  let scheduled = false;
+  let next = 0;
+  const flush = () => {
+    scheduled = false;
+    const batches = out;
+    out = eps.map(() => ['calls']);
+    batches.forEach((m, k) => m.length > 1 && eps[k].post(m));
+  };
+  eps.forEach((ep, k) =>
+    ep.on((m) => {
+      load[k] -= (m.length - 1) / 2;
+      for (let j = 1; j < m.length; j += 2) {
+        const resolve = pending.get(m[j]);
+        pending.delete(m[j]);
+        resolve(m[j + 1]);
+      }
+    }),
+  );
+  return {
+    add: (a, b) =>
+      new Promise((resolve) => {
+        const id = next++;
+        pending.set(id, resolve);
+        let k = 0;
+        for (let j = 1; j < eps.length; j++) if (load[j] < load[k]) k = j;
+        load[k]++;
+        out[k].push(id, { a, b });
+        if (!scheduled) {
+          scheduled = true;
+          queueMicrotask(flush);
+        }
+      }),
+    close: () => Promise.all(eps.map((e) => e.close())),
+  };
+}
+
 /** Subjects: label, runtime group, and how to open one. */
 export const SUBJECTS = {
   'loopfleet-thread': { label: 'loopfleet (thread)', group: 'thread', open: (o) => loopfleet('thread', o.size, o.ready, o.workerData) },
@@ -136,6 +184,8 @@ export const SUBJECTS = {
   poolifier: { label: 'poolifier', group: 'thread', open: (o) => poolifier(o.size) },
   'raw-thread': { label: 'raw postMessage + promise', group: 'thread', open: (o) => raw('thread', o.size, o.limit) },
   'raw-process': { label: 'raw child-process IPC + promise', group: 'process', open: (o) => raw('process', o.size, o.limit) },
+  'raw-thread-batched': { label: 'raw postMessage, batched per microtask, a promise per call', group: 'thread', open: (o) => rawBatched('thread', o.size) },
+  'raw-process-batched': { label: 'raw child-process IPC, batched per microtask, a promise per call', group: 'process', open: (o) => rawBatched('process', o.size) },
 };
 
 export const POOLS = ['loopfleet-thread', 'loopfleet-process', 'piscina', 'tinypool', 'workerpool', 'poolifier'];

@@ -2,6 +2,7 @@
 // a hand-written pool would. Messages:
 //   [id, { a, b }]              -> [id, a + b]              one add per message
 //   ['batch', id0, { a, b }, …] -> ['batch', id0, r0, …]    arrays of 100 adds per message
+//   ['calls', id, { a, b }, …]  -> ['replies', id, r, …]    batched calls, one promise each
 // The argument is the same object { a, b } every pool is given, so that the floors clone what
 // the pools clone.
 //   [id, 'rows', opts]          -> [id, bytes]              a Mandelbrot chunk (moved, on threads)
@@ -48,6 +49,10 @@ on((m) => {
   } else if (first === 'batch') {
     const out = ['batch', m[1]];
     for (let i = 2; i < m.length; i++) out.push(add(m[i]));
+    post(out);
+  } else if (first === 'calls') {
+    const out = ['replies'];
+    for (let i = 1; i < m.length; i += 2) out.push(m[i], add(m[i + 1]));
     post(out);
   } else if (first === 'echo') {
     post(m);
