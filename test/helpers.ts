@@ -85,3 +85,13 @@ export function later<T>(promise: Promise<T>): Promise<T> {
 export function internal(path: string): string {
   return new URL(`../../dist/${path}`, import.meta.url).href;
 }
+
+/** mulberry32: a small seeded PRNG, so that a failure replays exactly. */
+export function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

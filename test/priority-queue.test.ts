@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCodes } from 'loopfleet';
-import { internal } from './helpers.js';
+import { internal, prng } from './helpers.js';
 
 const { PriorityQueue, validatePriority } = (await import(internal('pool/priority-queue.js'))) as typeof import('../dist/pool/priority-queue.js');
 
@@ -204,16 +204,6 @@ class Reference {
     for (const [p, l] of [...this.levels].sort((a, b) => a[0] - b[0])) if (l.items.length > 0) c[String(p)] = l.items.length;
     return c;
   }
-}
-
-/** mulberry32: a small seeded PRNG, so that a failure replays exactly. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 test('randomized model test against a naive reference (seeded)', () => {

@@ -9,6 +9,7 @@ import { eachRecord, Kind, Records, STRIDE, type Batch, type BootData, type Fail
 import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from '../transport/types.js';
 import { Deque } from '../deque.js';
 import { transferProblem } from '../transfer.js';
+import { InFlight } from './in-flight.js';
 import { Task, TaskKind } from './task.js';
 import type { WorkerSample } from '../metrics/types.js';
 import type { OutputForwarder } from '../metrics/logs.js';
@@ -36,8 +37,8 @@ const AUTO_PREFETCH_TARGET_MS = 2;
 export class WorkerHandle {
   state: HandleState = 'starting';
   readonly transport: WorkerTransport;
-  /** Tasks sent to this worker and not settled, by id. */
-  readonly tasks = new Map<number, Task>();
+  /** Tasks sent to this worker and not settled, by id, in the order they were sent. */
+  readonly tasks = new InFlight();
   /** Broadcast copies waiting for this very instance. */
   readonly bound = new Deque<Task>();
   /** Most tasks in flight at once: concurrency + prefetch. */
@@ -120,7 +121,7 @@ export class WorkerHandle {
       if (problem !== undefined) return task.reject(new DataCloneError(`${describeTask(task)}: its transfer list holds ${problem}`));
       for (const t of task.transfer) this.#transfers.push(t);
     }
-    this.tasks.set(task.id, task);
+    this.tasks.add(task);
     this.dispatched++;
     task.sentTo = this.slot;
     const ctl = task.ctl;
