@@ -61,6 +61,9 @@ export class Deque<T> {
     const old = this.#buf;
     const next = new Array<T | undefined>(old.length * 2);
     for (let i = 0; i < this.#size; i++) next[i] = old[(this.#head + i) & this.#mask];
+    // Emptied: a dropped buffer that still pointed at live items would keep whatever they point
+    // at alive through every scavenge until a full GC (see pool/in-flight.ts).
+    old.fill(undefined);
     this.#buf = next;
     this.#head = 0;
     this.#mask = next.length - 1;

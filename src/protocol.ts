@@ -195,8 +195,8 @@ export class Records {
     const batch = arr.slice(0, n);
     this.#n = 0;
     this.#group = undefined;
+    for (let i = 0; i < n; i++) arr[i] = 0;
     if (arr.length > KEEP_CAPACITY && n < arr.length / 4) this.#a = [];
-    else for (let i = 0; i < n; i++) arr[i] = 0;
     return batch;
   }
 }
