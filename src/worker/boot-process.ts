@@ -14,13 +14,17 @@ process.on('SIGTERM', () => {});
 // No orphans: when the parent goes away (even by SIGKILL) the IPC channel closes.
 process.on('disconnect', () => process.exit(0));
 // ...but 'disconnect' needs this thread's event loop, which a long synchronous task holds. A tiny
-// watchdog thread notices the parent's death (a new parent pid) on its own loop and ends us.
-const watchdog = new Worker(
-  `const { workerData } = require('node:worker_threads');
-   setInterval(() => { if (process.ppid !== workerData.ppid) process.kill(process.pid, 'SIGKILL'); }, 250);`,
-  { eval: true, workerData: { ppid: process.ppid }, name: 'loopfleet orphan watchdog', stdout: false, stderr: false },
-);
-watchdog.unref();
+// watchdog thread notices the parent's death (a new parent pid) on its own loop and ends us. It
+// starts once Ready has left (starting a thread costs tens of ms the worker's start need not wait
+// for), and before any task can arrive: tasks come only after the parent has seen Ready.
+function startWatchdog(): void {
+  const watchdog = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     setInterval(() => { if (process.ppid !== workerData.ppid) process.kill(process.pid, 'SIGKILL'); }, 250);`,
+    { eval: true, workerData: { ppid: process.ppid }, name: 'loopfleet orphan watchdog', stdout: false, stderr: false },
+  );
+  watchdog.unref();
+}
 
 // metrics.captureStack: a thread that can capture this process's stack while its loop is blocked.
 if (process.argv[4] === 'stack') new Worker(new URL('./stack-thread.js', import.meta.url), { name: 'loopfleet stack capture', stdout: false, stderr: false }).unref();
@@ -38,4 +42,4 @@ process.on('uncaughtException', (err) => {
   }
 });
 
-new WorkerRuntime(channel);
+new WorkerRuntime(channel, { ready: startWatchdog });

@@ -65,7 +65,11 @@ export class WorkerRuntime {
   #lastHeapCheck = 0;
   #recycleAsked = false;
 
-  constructor(channel: ParentChannel) {
+  /** `ready` runs once Ready is on its way (after this turn's flush): for work that must not delay it. */
+  constructor(
+    channel: ParentChannel,
+    private readonly hooks: { readonly ready?: () => void } = {},
+  ) {
     this.#ch = channel;
     this.#out = new Output(channel, (id) => this.#controls.get(id)?.pump?.stop());
     channel.onMessage((batch) => this.#receive(batch));
@@ -171,6 +175,8 @@ export class WorkerRuntime {
     this.#ready = true;
     this.#out.write(Kind.Ready, 0, [...this.#tasks.keys()], typeof this.#def?.onMessage === 'function' ? 1 : 0);
     this.#scheduleFlush();
+    const ready = this.hooks.ready;
+    if (ready !== undefined) setImmediate(ready);
     this.#drain();
     this.#idleCheck();
   }
