@@ -63,7 +63,9 @@ class ThreadTransport implements WorkerTransport {
   }
 
   send(batch: Batch, transfer?: readonly TransferListItem[]): void {
-    this.#worker.postMessage(batch, transfer as TransferListItem[] | undefined);
+    // No transfer list unless there is something to move: an empty one still costs a parse.
+    if (transfer === undefined || transfer.length === 0) this.#worker.postMessage(batch);
+    else this.#worker.postMessage(batch, transfer as TransferListItem[]);
   }
 
   async terminate(): Promise<void> {

@@ -8,7 +8,8 @@ export function threadChannel(): ParentChannel {
   if (port === null) throw new Error('loopfleet thread bootstrap started outside a worker thread');
   return {
     send: (batch, transfer, onSent) => {
-      port.postMessage(batch, transfer as TransferListItem[] | undefined);
+      if (transfer === undefined || transfer.length === 0) port.postMessage(batch);
+      else port.postMessage(batch, transfer as TransferListItem[]);
       // postMessage hands the message to the receiving port synchronously: it has left.
       onSent?.();
     },
