@@ -59,9 +59,10 @@ function drive(pool, n, inflight) {
 }
 
 async function child(name) {
-  const { Pool } = await import('loopfleet');
+  // The build, as the suite loads it (bench/ is a package of its own: `loopfleet` does not resolve here).
+  const { Pool } = await import(new URL('../dist/index.js', import.meta.url).href);
   const metrics = SCENARIOS[name][1];
-  const pool = new Pool({ worker: new URL('./add-worker.mjs', import.meta.url), size: 2, runtime: values.runtime, ...(metrics !== undefined ? { metrics } : {}) });
+  const pool = new Pool({ worker: new URL('./workers/loopfleet.mjs', import.meta.url), size: 2, runtime: values.runtime, ...(metrics !== undefined ? { metrics } : {}) });
   await pool.ready();
   try {
     for (let w = 0; w < WARMUP; w++) await drive(pool, N, INFLIGHT);
