@@ -23,6 +23,11 @@ interface Control {
 }
 
 const HEAP_CHECK_INTERVAL_MS = 100;
+/**
+ * Least time between two load reports (the parent's adaptive prefetch averages them anyway): a
+ * report on every flush made each answer of a one-task round trip a record longer.
+ */
+const LOAD_REPORT_INTERVAL_MS = 1;
 
 export class WorkerRuntime {
   readonly #ch: ParentChannel;
@@ -62,6 +67,8 @@ export class WorkerRuntime {
   #completed = 0;
   #busyMs = 0;
   #busySince = -1;
+  /** When the last load report left; the first goes out with the first answer. */
+  #loadAt = -Infinity;
   #lastHeapCheck = 0;
   #recycleAsked = false;
 
@@ -360,24 +367,25 @@ export class WorkerRuntime {
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#completed > 0) {
-      let busy = this.#busyMs;
+      const now = performance.now();
       if (this.#busySince >= 0) {
-        const now = performance.now();
-        busy += now - this.#busySince;
+        this.#busyMs += now - this.#busySince;
         this.#busySince = now;
       }
-      this.#out.write(Kind.Load, this.#completed, busy, 0);
-      this.#completed = 0;
-      this.#busyMs = 0;
-      this.#checkHeap();
+      if (now - this.#loadAt >= LOAD_REPORT_INTERVAL_MS) {
+        this.#out.write(Kind.Load, this.#completed, this.#busyMs, 0);
+        this.#completed = 0;
+        this.#busyMs = 0;
+        this.#loadAt = now;
+      }
+      this.#checkHeap(now);
     }
     this.#out.send(this.#outbox);
   }
 
-  #checkHeap(): void {
+  #checkHeap(now: number): void {
     const boot = this.#boot;
     if (boot === undefined || boot.maxHeapMB <= 0 || this.#recycleAsked) return;
-    const now = performance.now();
     if (now - this.#lastHeapCheck < HEAP_CHECK_INTERVAL_MS) return;
     this.#lastHeapCheck = now;
     if (getHeapStatistics().used_heap_size > boot.maxHeapMB * 1024 * 1024) {
