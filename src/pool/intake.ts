@@ -3,7 +3,7 @@
  * control for signals, timeouts and streams), and queued where they belong. Kept apart from the
  * Pool class, which validates its public arguments and orchestrates shutdown.
  */
-import { QueueFullError, PoolClosedError } from '../errors.js';
+import { DataCloneError, QueueFullError, PoolClosedError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import type { MetricsCollector } from '../metrics/collector.js';
 import { defaultCall, parseCallOptions, type CallMethod, type CallOptions } from './calls.js';
@@ -77,6 +77,43 @@ export class Intake {
       if (s.queue.length === EAGER_PUMP) return s.pump();
     }
     s.schedule();
+  }
+
+  /**
+   * One copy of a call per live worker, bound to that worker instance; resolves with the results
+   * in worker order or rejects with the first failure. A sticky call is recorded (once it is known
+   * to clone) for workers started later to replay.
+   */
+  broadcast(task: string, arg: unknown, sticky: boolean): Promise<unknown[]> {
+    const fleet = this.#fleet;
+    let record: { task: string; arg: unknown } | undefined;
+    if (sticky) {
+      try {
+        structuredClone(arg);
+      } catch (err) {
+        return Promise.reject(new DataCloneError(`the argument of sticky broadcast ${JSON.stringify(task)}`, err));
+      }
+      record = { task, arg };
+      fleet.sticky.push(record);
+    }
+    const results: Promise<unknown>[] = [];
+    for (const slot of fleet.slots) {
+      const h = slot.handle;
+      if (h === undefined || !h.alive) continue;
+      const t = new Task(this.nextId(), TaskKind.Run, task, arg, undefined, 0, slot.index, h);
+      // A copy that fails in its worker (throws, or crashes it) drops the sticky record at once,
+      // before any replacement could replay it; see Fleet#settle.
+      t.sticky = record;
+      results.push(
+        new Promise((resolve, reject) => {
+          t.resolve = resolve;
+          t.reject = reject;
+        }),
+      );
+      h.bound.push(t);
+    }
+    fleet.scheduler.schedule();
+    return Promise.all(results);
   }
 
   /**

@@ -3,16 +3,7 @@
  * dispatch live in the scheduler, worker lifecycle in the fleet.
  */
 import { EventEmitter } from 'node:events';
-import {
-  DataCloneError,
-  describe,
-  ErrorCodes,
-  InvalidArgTypeError,
-  InvalidArgValueError,
-  NoMessageHandlerError,
-  PoolClosedError,
-  PoolDestroyedError,
-} from '../errors.js';
+import { describe, ErrorCodes, InvalidArgTypeError, InvalidArgValueError, NoMessageHandlerError } from '../errors.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from '../options.js';
 import { processRuntime } from '../transport/process.js';
 import { threadRuntime } from '../transport/thread.js';
@@ -25,9 +16,10 @@ import { Fleet, type FleetEvents } from './fleet.js';
 import { Inbox } from './inbox.js';
 import { snapshot } from './stats.js';
 import { Waiters } from './waiters.js';
+import { Shutdown } from './shutdown.js';
 import { Task, TaskKind } from './task.js';
 import { MetricsCollector } from '../metrics/collector.js';
-import { closePoolDashboard, openPoolDashboard, type Dashboard } from '../dashboard/index.js';
+import { openPoolDashboard, type Dashboard } from '../dashboard/index.js';
 import type { PoolMetrics } from '../metrics/types.js';
 import type { WorkerDefinition } from '../worker/define.js';
 import type {
@@ -86,9 +78,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   readonly #intake: Intake;
   readonly #inbox: Inbox;
   readonly #waiters: Waiters;
-  #closed: Promise<void> | undefined;
-  #closeDone: (() => void) | undefined;
-  #destroyed: Promise<void> | undefined;
+  readonly #shutdown: Shutdown;
   readonly #metrics: MetricsCollector | undefined;
   #dashboard: Promise<Dashboard> | undefined;
 
@@ -109,12 +99,12 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     this.#fleet = startFleet(o, {
       ready: (h) => {
         this.emit('workerReady', h.slot);
-        this.#waiters.checkReady(this.#destroyed !== undefined);
+        this.#waiters.checkReady(this.#shutdown.destroyed);
       },
       exit: (event) => {
         this.emit('workerExit', event);
-        this.#waiters.checkReady(this.#destroyed !== undefined);
-        this.#checkClosed();
+        this.#waiters.checkReady(this.#shutdown.destroyed);
+        this.#shutdown.checkClosed();
       },
       message: (h, value) => this.#inbox.push(value, h),
       // Only a closing pool ends its message iterators quietly; a broken one says why.
@@ -131,6 +121,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     );
     this.#metrics = o.metrics && new MetricsCollector(this.#fleet, o, o.metrics, { metrics: (m) => this.emit('metrics', m), blocked: (e) => this.emit('blocked', e) });
     this.#intake = new Intake(this.#fleet, o, this.#metrics);
+    this.#shutdown = new Shutdown(this.#fleet, this.#intake, this.#inbox, this.#waiters, () => this.#dashboard);
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'message') this.#inbox.listenerAdded();
     });
@@ -144,7 +135,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
    */
   run<K extends TaskName<W>>(task: K, ...args: RunArgs<W, K>): Promise<TaskResult<W, K>> {
     const [arg, options] = args as [unknown, RunOptions | undefined];
-    const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true);
+    const refused = refusal(this.#fleet, this.#shutdown.destroyed, task, true);
     if (refused !== undefined) return Promise.reject(refused);
     const call = this.#intake.parse(options, 'run');
     if (call instanceof Error) return Promise.reject(call);
@@ -164,7 +155,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
    */
   stream<K extends TaskName<W>>(task: K, ...args: StreamArgs<W, K>): TaskStream<StreamItem<W, K>> {
     const [arg, options] = args as [unknown, StreamOptions | undefined];
-    const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true);
+    const refused = refusal(this.#fleet, this.#shutdown.destroyed, task, true);
     const call = refused ?? this.#intake.parse(options, 'stream');
     if (call instanceof Error) return new TaskStream(0, call);
     const stream = new TaskStream<StreamItem<W, K>>(call.highWaterMark);
@@ -191,7 +182,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     try {
       if (options === null || typeof options !== 'object') throw new InvalidArgTypeError(`Expected map \`options\` to be an object, got ${describe(options)}`);
       const { ordered, concurrency, collectErrors, signal, ...runOptions } = options;
-      const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true) ?? this.#intake.parse(runOptions, 'run');
+      const refused = refusal(this.#fleet, this.#shutdown.destroyed, task, true) ?? this.#intake.parse(runOptions, 'run');
       if (refused instanceof Error) throw refused;
       const o = this.#options;
       const run = (arg: TaskArg<W, K>, { signal: stop }: { signal: AbortSignal }): Promise<unknown> =>
@@ -208,7 +199,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
    * with its worker, are reported by the `'messageError'` event.
    */
   put(message: MessageIn<W>, options?: PutOptions): Promise<void> {
-    const refused = refusal(this.#fleet, this.#destroyed !== undefined);
+    const refused = refusal(this.#fleet, this.#shutdown.destroyed);
     if (refused !== undefined) return Promise.reject(refused);
     // Once a worker has said it has no onMessage, fail here rather than in every worker.
     if (!this.#fleet.hasOnMessage) return Promise.reject(new NoMessageHandlerError());
@@ -238,7 +229,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
    */
   broadcast<K extends TaskName<W>>(task: K, ...args: BroadcastArgs<W, K>): Promise<TaskResult<W, K>[]> {
     const [arg, options] = args as [unknown, BroadcastOptions | undefined];
-    const refused = refusal(this.#fleet, this.#destroyed !== undefined, task, true);
+    const refused = refusal(this.#fleet, this.#shutdown.destroyed, task, true);
     if (refused !== undefined) return Promise.reject(refused);
     let sticky: boolean;
     try {
@@ -246,35 +237,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     } catch (err) {
       return Promise.reject(err);
     }
-    const fleet = this.#fleet;
-    let record: { task: string; arg: unknown } | undefined;
-    if (sticky) {
-      try {
-        structuredClone(arg);
-      } catch (err) {
-        return Promise.reject(new DataCloneError(`the argument of sticky broadcast ${JSON.stringify(task)}`, err));
-      }
-      record = { task, arg };
-      fleet.sticky.push(record);
-    }
-    const results: Promise<unknown>[] = [];
-    for (const slot of fleet.slots) {
-      const h = slot.handle;
-      if (h === undefined || !h.alive) continue;
-      const t = new Task(this.#intake.nextId(), TaskKind.Run, task, arg, undefined, 0, slot.index, h);
-      // A copy that fails in its worker (throws, or crashes it) drops the sticky record at once,
-      // before any replacement could replay it; see Fleet#settle.
-      t.sticky = record;
-      results.push(
-        new Promise((resolve, reject) => {
-          t.resolve = resolve;
-          t.reject = reject;
-        }),
-      );
-      h.bound.push(t);
-    }
-    fleet.scheduler.schedule();
-    return Promise.all(results) as Promise<TaskResult<W, K>[]>;
+    return this.#intake.broadcast(task, arg, sticky) as Promise<TaskResult<W, K>[]>;
   }
 
   /**
@@ -288,7 +251,7 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
 
   /** Resolves once every worker has started (or its slot has failed); rejects if none can start. */
   ready(): Promise<void> {
-    const refused = refusal(this.#fleet, this.#destroyed !== undefined);
+    const refused = refusal(this.#fleet, this.#shutdown.destroyed);
     if (refused !== undefined) return Promise.reject(refused);
     return this.#waiters.ready(false);
   }
@@ -331,55 +294,12 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
    * worker. Idempotent.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (this.#closed !== undefined) return this.#closed;
-    if (options === null || typeof options !== 'object') return Promise.reject(new InvalidArgTypeError(`Expected close \`options\` to be an object, got ${describe(options)}`));
-    const { timeout } = options;
-    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-      return Promise.reject(new InvalidArgValueError(`Expected \`timeout\` to be a number >= 0, got ${describe(timeout)}`));
-    }
-    const fleet = this.#fleet;
-    fleet.closing = true;
-    // From now on no worker waits for message credit: a running task blocked in ctx.put must be
-    // able to finish although the reader may have gone (what workers put is buffered meanwhile).
-    for (const h of fleet.live) h.unlimitCredit();
-    this.#intake.endStreams();
-    if (options.rejectQueued === true) {
-      const err = new PoolClosedError('The pool was closed before this task started');
-      for (const t of fleet.scheduler.takeQueued()) t.reject(err);
-    }
-    this.#closed = new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      this.#closeDone = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        this.#inbox.end();
-        resolve();
-      };
-      if (timeout !== undefined) {
-        timer = setTimeout(() => void this.#destroy(new PoolDestroyedError(`close() did not finish within its timeout of ${timeout} ms, so the pool was destroyed`)).then(this.#closeDone), timeout);
-      }
-    });
-    const dashboard = this.#dashboard;
-    if (dashboard !== undefined) this.#closed = this.#closed.then(() => closePoolDashboard(dashboard));
-    fleet.scheduler.schedule();
-    this.#checkClosed();
-    return this.#closed;
+    return this.#shutdown.close(options);
   }
 
   /** Immediate shutdown: terminates every worker and rejects every pending task with `LOOPFLEET_ERR_POOL_DESTROYED`. */
   destroy(): Promise<void> {
-    return this.#destroy(new PoolDestroyedError());
-  }
-
-  #destroy(err: PoolDestroyedError): Promise<void> {
-    if (this.#destroyed !== undefined) return this.#destroyed;
-    this.#destroyed = this.#fleet.terminate(err).then(() => {
-      this.#inbox.end();
-      this.#closeDone?.();
-      this.#waiters.settleAll(err);
-    });
-    const dashboard = this.#dashboard;
-    if (dashboard !== undefined) this.#destroyed = this.#destroyed.then(() => closePoolDashboard(dashboard));
-    return this.#destroyed;
+    return this.#shutdown.destroy();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -404,17 +324,6 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
       this.emit('drain');
     }
     waiters.afterPump();
-    if (this.#fleet.closing && this.#destroyed === undefined && waiters.idle) {
-      // Starting workers too: with nothing left to run they need not finish starting, and an
-      // init waiting on ctx.signal sees it abort. (Retiring workers close by themselves.)
-      for (const h of this.#fleet.live) if (h.state === 'ready' || h.state === 'starting') h.close(true);
-    }
-  }
-
-  #checkClosed(): void {
-    if (this.#closeDone !== undefined && !this.#fleet.alive) {
-      this.#closeDone();
-      this.#waiters.settleAll(this.#fleet.broken ?? new PoolClosedError());
-    }
+    this.#shutdown.afterPump();
   }
 }
