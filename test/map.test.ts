@@ -248,3 +248,19 @@ test('map types', () => {
   // @ts-expect-error unknown option
   mapTasks(run, [1], { concurency: 2 });
 });
+
+test('concurrency: Infinity over an endless synchronous input still yields, and stops on break (it used to pull forever in one turn)', async () => {
+  const input = counted(naturals());
+  const got: number[] = [];
+  const done = (async () => {
+    for await (const v of mapTasks(async (x: number) => x * 2, input.gen, { concurrency: Infinity })) {
+      got.push(v as number);
+      if (got.length === 5) break;
+    }
+  })();
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('map never yielded')), 10_000).unref());
+  await Promise.race([done, timeout]);
+  assert.deepEqual(got, [0, 2, 4, 6, 8]);
+  assert.ok(input.closed(), 'break closed the input');
+  assert.ok(input.pulled() < 100_000, `pulled ${input.pulled()} items before the first result`);
+});

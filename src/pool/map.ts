@@ -40,6 +40,8 @@ export type MapRun<A, R> = (arg: A, options: { signal: AbortSignal }) => Promise
 export const DEFAULT_MAP_CONCURRENCY = Math.max(2, 2 * availableParallelism());
 
 const KEYS = ['ordered', 'concurrency', 'collectErrors', 'signal'];
+/** Items pulled from a synchronous input per turn of the event loop (see MapIterator#pump). */
+const PULL_BURST = 1024;
 
 /**
  * Maps `inputs` through `run`, at most `concurrency` items at a time. Fails fast: the first
@@ -141,6 +143,8 @@ class MapIterator<A, R> implements AsyncIterableIterator<R | MapResult<R>> {
   readonly #consumers = new Deque<Consumer<R | MapResult<R>>>();
   readonly #onAbort = (): void => this.#fail((this.#signal as AbortSignal).reason);
 
+  #pumpScheduled = false;
+  #pulledThisTurn = 0;
   readonly #run: MapRun<A, R>;
   readonly #input: Iterator<A> | AsyncIterator<A>;
   readonly #ordered: boolean;
@@ -185,9 +189,27 @@ class MapIterator<A, R> implements AsyncIterableIterator<R | MapResult<R>> {
     return DONE;
   }
 
-  /** Pulls input while there is capacity; loops (not recursion) over a synchronous input. */
+  /**
+   * Pulls input while there is capacity; loops (not recursion) over a synchronous input. At most
+   * PULL_BURST items are pulled per turn of the event loop (the count starts again in a
+   * setImmediate): with `concurrency: Infinity` an endless synchronous generator would otherwise
+   * be pulled forever, by this loop and by the results that settle in microtasks and pump again,
+   * and nothing (the consumer, `break`, an abort, `close()`) could ever run.
+   */
   #pump(): void {
     while (this.#state === 'running' && !this.#pulling && !this.#inputDone && this.#active < this.#concurrency) {
+      if (this.#pulledThisTurn >= PULL_BURST) {
+        if (!this.#pumpScheduled) {
+          this.#pumpScheduled = true;
+          setImmediate(() => {
+            this.#pumpScheduled = false;
+            this.#pulledThisTurn = 0;
+            this.#pump();
+          });
+        }
+        return;
+      }
+      this.#pulledThisTurn++;
       this.#active++;
       this.#pulling = true;
       let pulled: IteratorResult<A> | Promise<IteratorResult<A>>;
