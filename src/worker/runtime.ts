@@ -3,8 +3,6 @@
  * loop, and batches results back. Between tasks the worker simply returns to its event loop (no
  * Atomics.wait, no blocking read), so timers, sockets and subscriptions a task started keep running.
  */
-import { getHeapStatistics } from 'node:v8';
-import { performance } from 'node:perf_hooks';
 import { deserializeError, serializeError, type SerializedError } from '../error-codec.js';
 import { AbortError, DataCloneError, NoMessageHandlerError, UnknownTaskError } from '../errors.js';
 import { Kind, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
@@ -13,6 +11,7 @@ import { Transfer, type TaskFunction, type WorkerContext, type WorkerDefinition 
 import { loadDefinition } from './load.js';
 import { MessageOutbox } from './outbox.js';
 import { Output } from './output.js';
+import { LoadMeter } from './load-meter.js';
 import { Sampler } from './sampler.js';
 import { StreamPump, type StreamSink } from './stream-pump.js';
 
@@ -22,16 +21,8 @@ interface Control {
   pump: StreamPump | undefined;
 }
 
-const HEAP_CHECK_INTERVAL_MS = 100;
-/**
- * Least time between two load reports (the parent's adaptive prefetch averages them anyway): a
- * report on every flush made each answer of a one-task round trip a record longer.
- */
-const LOAD_REPORT_INTERVAL_MS = 1;
-
 export class WorkerRuntime {
   readonly #ch: ParentChannel;
-  #boot: BootData | undefined;
   #def: WorkerDefinition | undefined;
   readonly #tasks = new Map<string, TaskFunction>();
   #ctx: WorkerContext | undefined;
@@ -63,14 +54,8 @@ export class WorkerRuntime {
     fail: (id, err) => this.#settled(id, Kind.Err, serializeError(err)),
   };
 
-  // Load report for the parent's adaptive prefetch.
-  #completed = 0;
-  #busyMs = 0;
-  #busySince = -1;
-  /** When the last load report left; the first goes out with the first answer. */
-  #loadAt = -Infinity;
-  #lastHeapCheck = 0;
-  #recycleAsked = false;
+  /** Load reports for the parent's adaptive prefetch, and the recycle request (`maxHeapMB`). */
+  readonly #load = new LoadMeter();
 
   /** `ready` runs once Ready is on its way (after this turn's flush): for work that must not delay it. */
   constructor(
@@ -137,7 +122,7 @@ export class WorkerRuntime {
 
   /** A task (or put message) arrived: it starts now if it can, else it waits its turn. */
   #accept(kind: Kind, id: number, name: unknown, arg: unknown): void {
-    if (this.#busySince < 0) this.#busySince = performance.now();
+    this.#load.busy();
     if (this.#ready && this.#head === this.#queue.length && this.#running < this.#concurrency) this.#start(kind, id, name, arg);
     else this.#queue.push(kind, id, name, arg);
   }
@@ -145,12 +130,12 @@ export class WorkerRuntime {
   // ---- start-up -------------------------------------------------------------------------------
 
   async #launch(boot: BootData): Promise<void> {
-    this.#boot = boot;
     this.#concurrency = boot.concurrency;
     this.#out.transfersApply = boot.runtime === 'thread';
     if (boot.metrics !== undefined) new Sampler(boot.metrics, (sample) => this.#write(Kind.Sample, sample));
     let phase: FailPhase = 'load';
     try {
+      await this.#load.configure(boot.maxHeapMB);
       const def = await loadDefinition(boot.module);
       this.#def = def;
       for (const [name, fn] of Object.entries(def.tasks ?? {})) this.#tasks.set(name, fn);
@@ -305,7 +290,7 @@ export class WorkerRuntime {
   #settled(id: number, kind: Kind.Ok | Kind.Err, value: unknown): void {
     this.#controls.delete(id);
     this.#out.write(kind, id, value, 0);
-    this.#completed++;
+    this.#load.completed();
     this.#scheduleFlush();
   }
 
@@ -319,14 +304,14 @@ export class WorkerRuntime {
     } else {
       this.#out.grouped(Kind.OkMany, 0, id, value);
     }
-    this.#completed++;
+    this.#load.completed();
     this.#scheduleFlush();
   }
 
   #fail(id: number, err: unknown): void {
     this.#controls.delete(id);
     this.#out.write(Kind.Err, id, serializeError(err), 0);
-    this.#completed++;
+    this.#load.completed();
     this.#scheduleFlush();
   }
 
@@ -348,10 +333,7 @@ export class WorkerRuntime {
   }
 
   #idleCheck(): void {
-    if (this.#busySince >= 0 && this.#running === 0 && this.#head === this.#queue.length) {
-      this.#busyMs += performance.now() - this.#busySince;
-      this.#busySince = -1;
-    }
+    if (this.#running === 0 && this.#head === this.#queue.length) this.#load.idle();
   }
 
   // ---- output ---------------------------------------------------------------------------------
@@ -366,32 +348,8 @@ export class WorkerRuntime {
 
   #flush(): void {
     this.#flushScheduled = false;
-    if (this.#completed > 0) {
-      const now = performance.now();
-      if (this.#busySince >= 0) {
-        this.#busyMs += now - this.#busySince;
-        this.#busySince = now;
-      }
-      if (now - this.#loadAt >= LOAD_REPORT_INTERVAL_MS) {
-        this.#out.write(Kind.Load, this.#completed, this.#busyMs, 0);
-        this.#completed = 0;
-        this.#busyMs = 0;
-        this.#loadAt = now;
-      }
-      this.#checkHeap(now);
-    }
+    this.#load.report(this.#out);
     this.#out.send(this.#outbox);
-  }
-
-  #checkHeap(now: number): void {
-    const boot = this.#boot;
-    if (boot === undefined || boot.maxHeapMB <= 0 || this.#recycleAsked) return;
-    if (now - this.#lastHeapCheck < HEAP_CHECK_INTERVAL_MS) return;
-    this.#lastHeapCheck = now;
-    if (getHeapStatistics().used_heap_size > boot.maxHeapMB * 1024 * 1024) {
-      this.#recycleAsked = true;
-      this.#out.write(Kind.Recycle, 0, 'memory', 0);
-    }
   }
 
   // ---- shutdown -------------------------------------------------------------------------------
