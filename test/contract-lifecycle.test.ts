@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ErrorCodes, PoolDestroyedError, WorkerCrashedError, type WorkerExitEvent } from 'loopfleet';
-import { fixture, later, pool, RUNTIMES, take } from './helpers.js';
+import { fixture, later, pool, RUNTIMES, take, until } from './helpers.js';
 
 type Crash = typeof import('./fixtures/crash.js').default;
 type Lifecycle = typeof import('./fixtures/lifecycle.js').default;
 type Memory = typeof import('./fixtures/memory.js').default;
+type MemoryPush = typeof import('./fixtures/memory-push.js').default;
 type Basic = typeof import('./fixtures/basic.js').default;
 
 for (const runtime of RUNTIMES) {
@@ -159,6 +160,12 @@ for (const runtime of RUNTIMES) {
         await p.run('pid');
       }
       assert.ok((p.stats().workers[0]?.restarts ?? 0) >= 1);
+    });
+
+    test('maxHeapMB also replaces a worker that only puts messages and never answers a task (its heap was checked only with answers)', async (t) => {
+      const p = pool<MemoryPush>(t, { worker: 'memory-push', size: 1, runtime, maxHeapMB: 48 });
+      p.on('message', () => {});
+      await until(() => (p.stats().workers[0]?.restarts ?? 0) >= 1, 20_000, 'the worker to be recycled');
     });
   });
 

@@ -115,7 +115,8 @@ export class InFlight {
     this.#overflow = undefined;
     for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.#place(tasks[i] as Task, order[i] as number);
     if (overflow !== undefined) for (const e of overflow.values()) this.#place(e.task, e.at);
-    // The old array is garbage now; emptied, it cannot keep tasks alive (see above).
+    // The old array and overflow are garbage now; emptied, they cannot keep tasks alive (see above).
     tasks.fill(undefined);
+    overflow?.clear();
   }
 }

@@ -53,24 +53,29 @@ export class LoadMeter {
 
   /** Called at each flush: writes a load report when one is due, and a recycle request once. */
   report(out: Output): void {
-    if (this.#completed === 0) return;
+    const heapWatched = this.#getHeapStatistics !== undefined && !this.#recycleAsked;
+    if (this.#completed === 0 && !heapWatched) return;
     const now = performance.now();
-    if (this.#busySince >= 0) {
-      this.#busyMs += now - this.#busySince;
-      this.#busySince = now;
+    if (this.#completed > 0) {
+      if (this.#busySince >= 0) {
+        this.#busyMs += now - this.#busySince;
+        this.#busySince = now;
+      }
+      if (now - this.#loadAt >= LOAD_REPORT_INTERVAL_MS) {
+        out.write(Kind.Load, this.#completed, this.#busyMs, 0);
+        this.#completed = 0;
+        this.#busyMs = 0;
+        this.#loadAt = now;
+      }
     }
-    if (now - this.#loadAt >= LOAD_REPORT_INTERVAL_MS) {
-      out.write(Kind.Load, this.#completed, this.#busyMs, 0);
-      this.#completed = 0;
-      this.#busyMs = 0;
-      this.#loadAt = now;
-    }
-    this.#checkHeap(now, out);
+    // On every flush, not only those with answers: a worker that only streams items or puts
+    // messages must be recycled too.
+    if (heapWatched) this.#checkHeap(now, out);
   }
 
   #checkHeap(now: number, out: Output): void {
-    const stats = this.#getHeapStatistics;
-    if (stats === undefined || this.#recycleAsked || now - this.#lastHeapCheck < HEAP_CHECK_INTERVAL_MS) return;
+    const stats = this.#getHeapStatistics as () => { used_heap_size: number };
+    if (now - this.#lastHeapCheck < HEAP_CHECK_INTERVAL_MS) return;
     this.#lastHeapCheck = now;
     if (stats().used_heap_size > this.#maxHeap) {
       this.#recycleAsked = true;
