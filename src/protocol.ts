@@ -111,7 +111,6 @@ export interface BootData {
   readonly metrics?: { readonly interval: number; readonly heartbeat: number };
 }
 
-
 /**
  * Calls `fn` with each single record a batch holds, group records (RunMany, PutMany, OkMany)
  * taken apart into the records they stand for: for the paths that must look at every task on its
