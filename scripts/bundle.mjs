@@ -16,6 +16,7 @@
 //    tsc's dist/worker/boot-*.js. tsc's .d.ts files stay as they are.
 import { build } from 'esbuild';
 import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 /** Module name -> its path from dist/ (every bundle is one level below dist/). */
@@ -25,7 +26,7 @@ const SHARED_IMPORT = /^\.\.?\/(?:.*\/)?(errors|error-codec|define)\.js$/;
 /** Builds `entryPoints` into `outdir` (one level below dist/). */
 function bundle(entryPoints, outdir) {
   return build({
-    absWorkingDir: root.pathname,
+    absWorkingDir: fileURLToPath(root),
     entryPoints,
     outdir,
     bundle: true,
