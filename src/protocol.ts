@@ -145,10 +145,12 @@ const KEEP_CAPACITY = 4096;
 export class Records {
   #a: unknown[] = [];
   #n = 0;
-  /** The pairs of the group record written last (see grouped), its kind and key. */
-  #group: unknown[] | undefined;
+  /** The record `grouped` wrote last: where it is, its group kind and key, and its pairs once
+   * a second item joined it (until then it is a single record). */
+  #groupAt = -1;
   #groupKind: Kind = 0 as Kind;
   #groupKey: unknown;
+  #group: unknown[] | undefined;
 
   /** Slots written (records × STRIDE). */
   get length(): number {
@@ -170,21 +172,34 @@ export class Records {
   }
 
   /**
-   * Writes `[kind, 0, key, [id, value]]`, or, when the last record written is a group of the same
-   * kind and key, adds `id, value` to it: a run of records that differ only in id and value
-   * travels as one (RunMany, PutMany, OkMany).
+   * Writes one task's record of a group kind (RunMany, PutMany, OkMany): as a single record
+   * (`[Run, id, key, value]`, `[Put, id, value, 0]`, `[Ok, id, value, 0]`) when it starts a run,
+   * and when the record written last is of the same group kind and key, joined to it, which then
+   * becomes `[kind, 0, key, [id, value, id, value, …]]`. A lone task (a round trip of one) keeps
+   * the smaller single record; a run of records that differ only in id and value travels as one.
    */
   grouped(kind: Kind, key: unknown, id: number, value: unknown): void {
-    const group = this.#group;
-    if (group !== undefined && this.#groupKind === kind && this.#groupKey === key && this.#a[this.#n - 1] === group) {
-      group.push(id, value);
+    const at = this.#n - STRIDE;
+    if (at >= 0 && this.#groupAt === at && this.#groupKind === kind && this.#groupKey === key) {
+      let pairs = this.#group;
+      if (pairs === undefined) {
+        const a = this.#a;
+        pairs = [a[at + 1], a[at] === Kind.Run ? a[at + 3] : a[at + 2]];
+        a[at] = kind;
+        a[at + 1] = 0;
+        a[at + 2] = key;
+        a[at + 3] = pairs;
+        this.#group = pairs;
+      }
+      pairs.push(id, value);
       return;
     }
-    const pairs = [id, value];
-    this.push(kind, 0, key, pairs);
-    this.#group = pairs;
+    if (kind === Kind.RunMany) this.push(Kind.Run, id, key, value);
+    else this.push(kind === Kind.PutMany ? Kind.Put : Kind.Ok, id, value, 0);
+    this.#groupAt = this.#n - STRIDE;
     this.#groupKind = kind;
     this.#groupKey = key;
+    this.#group = undefined;
   }
 
   /** The records written since the last take, as a batch of their own; empties the buffer. */
@@ -193,7 +208,9 @@ export class Records {
     const n = this.#n;
     const batch = arr.slice(0, n);
     this.#n = 0;
+    this.#groupAt = -1;
     this.#group = undefined;
+    this.#groupKey = undefined;
     for (let i = 0; i < n; i++) arr[i] = 0;
     if (arr.length > KEEP_CAPACITY && n < arr.length / 4) this.#a = [];
     return batch;
