@@ -95,7 +95,12 @@ export interface PoolOptions {
    * flag there and is ignored.
    */
   resourceLimits?: ResourceLimits;
-  /** Node flags for the workers. @default inherited from this process */
+  /**
+   * Node flags for the workers. @default inherited from this process: child processes get its
+   * flags (less `-e`, `-p`, `--input-type`, `-i`, `-c`); worker threads inherit through Node,
+   * which leaves out V8 and per-process flags such as `--max-old-space-size` (they apply to the
+   * whole process already, and Node refuses them when given to a thread explicitly).
+   */
   execArgv?: readonly string[];
   /** Environment of the workers. @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
