@@ -58,3 +58,16 @@ test('close() validates its options', async () => {
   await assert.rejects(p.close({ timeout: -1 }), { code: ErrorCodes.INVALID_ARG_VALUE, message: /`timeout`/ });
   await p.close();
 });
+
+test('an explicit execArgv with a flag worker threads refuse is an option error naming it; the process runtime takes it', async () => {
+  assert.throws(() => new Pool({ worker, size: 1, runtime: 'thread', execArgv: ['--max-old-space-size=512'] }), {
+    code: ErrorCodes.INVALID_ARG_VALUE,
+    message: /`execArgv` to hold only flags a worker thread accepts.*--max-old-space-size=512/,
+  });
+  const p = new Pool<typeof import('./fixtures/basic.js').default>({ worker, size: 1, runtime: 'process', execArgv: ['--max-old-space-size=512'] });
+  try {
+    assert.equal(await p.run('add', { a: 1, b: 2 }), 3);
+  } finally {
+    await p.close();
+  }
+});
