@@ -1,6 +1,9 @@
 /** Regressions, each named after what broke; run against both runtimes. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MessagePort } from 'node:worker_threads';
+import { build } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
@@ -383,6 +386,33 @@ for (const runtime of RUNTIMES) {
       await assert.rejects(p.run('echo', () => 1, { timeout: 1000 }), { code: ErrorCodes.DATA_CLONE });
       await assert.rejects(p.stream('echo', () => 1).next(), { code: ErrorCodes.DATA_CLONE });
       assert.equal(await p.run('add', { a: 1, b: 1 }), 2);
+    });
+
+    test('a worker module bundled with its own copy of loopfleet/worker: its definition and its transfer() results are recognised (transfer() results were cloned as plain objects)', async (t) => {
+      const dir = mkdtempSync(join(tmpdir(), 'loopfleet-bundled-'));
+      t.after(() => rmSync(dir, { recursive: true, force: true }));
+      const out = join(dir, 'transfer.mjs');
+      // As a user's bundler would: loopfleet/worker inlined into the worker file.
+      await build({
+        entryPoints: [fileURLToPath(fixture('transfer'))],
+        outfile: out,
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        alias: { 'loopfleet/worker': fileURLToPath(new URL('../../dist/worker.js', import.meta.url)) },
+        logLevel: 'silent',
+      });
+      assert.doesNotMatch(readFileSync(out, 'utf8'), /from ["']loopfleet/, 'loopfleet/worker is inlined');
+      const p = pool<Transfer>(t, { worker: pathToFileURL(out), size: 1, runtime });
+      const bytes = await p.run('filled', 3);
+      assert.ok(bytes instanceof Uint8Array, 'the value itself arrives, not a { value, transferList } wrapper');
+      assert.deepEqual([...bytes], [7, 7, 7]);
+      if (runtime === 'thread') {
+        const { port } = await p.run('port');
+        assert.ok(port instanceof MessagePort, 'a MessagePort result (transferable only) arrives');
+        port.close();
+      }
+      await p.close();
     });
   });
 }

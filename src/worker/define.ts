@@ -87,12 +87,28 @@ export function isWorkerDefinition(value: unknown): value is WorkerDefinition {
   return value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[DEFINITION] === 1;
 }
 
+/**
+ * Brand of a `transfer()` value. The worker bootstrap is bundled with its own copy of this module
+ * while worker modules import `loopfleet/worker`, so the runtime checks the brand, never
+ * `instanceof` (as `isWorkerDefinition` checks DEFINITION).
+ */
+const TRANSFER = Symbol.for('loopfleet.transfer');
+
 /** A result or message whose buffers move to the parent instead of being copied (thread runtime). */
 export class Transfer<T> {
   constructor(
     readonly value: T,
     readonly transferList: readonly TransferListItem[],
   ) {}
+
+  static {
+    Object.defineProperty(this.prototype, TRANSFER, { value: true });
+  }
+}
+
+/** True when `value` was made by `transfer()` (of any copy of this module). */
+export function isTransfer(value: unknown): value is Transfer<unknown> {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TRANSFER] === true;
 }
 
 /**

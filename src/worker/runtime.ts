@@ -7,7 +7,7 @@ import { deserializeError, serializeError, type SerializedError } from '../error
 import { AbortError, DataCloneError, NoMessageHandlerError, UnknownTaskError } from '../errors.js';
 import { Kind, STRIDE, type Batch, type BootData, type FailPhase } from '../protocol.js';
 import type { ParentChannel } from '../transport/types.js';
-import { Transfer, type TaskFunction, type WorkerContext, type WorkerDefinition } from './define.js';
+import { isTransfer, type TaskFunction, type WorkerContext, type WorkerDefinition } from './define.js';
 import { loadDefinition } from './load.js';
 import { MessageOutbox } from './outbox.js';
 import { Output } from './output.js';
@@ -277,7 +277,7 @@ export class WorkerRuntime {
 
   /** Writes one stream item (moving its buffers when it is a `transfer()`). */
   #item(id: number, value: unknown): Error | undefined {
-    if (value instanceof Transfer) {
+    if (isTransfer(value)) {
       const problem = this.#out.addTransfers(value.transferList);
       if (problem !== undefined) return new DataCloneError(`an item of a stream: its transfer list holds ${problem}`);
       value = value.value;
@@ -296,7 +296,7 @@ export class WorkerRuntime {
 
   #ok(id: number, value: unknown): void {
     if (this.#controls.size > 0) this.#controls.delete(id);
-    if (value instanceof Transfer) {
+    if (isTransfer(value)) {
       // A record of its own: its transfer list is kept by record (Output.addTransfers).
       const problem = this.#out.addTransfers(value.transferList);
       if (problem !== undefined) return this.#fail(id, new DataCloneError(`the result of a task: its transfer list holds ${problem}`));
@@ -316,7 +316,7 @@ export class WorkerRuntime {
   }
 
   #pushMessage(value: unknown): Error | undefined {
-    if (value instanceof Transfer) {
+    if (isTransfer(value)) {
       const problem = this.#out.addTransfers(value.transferList);
       if (problem !== undefined) return new DataCloneError(`a message from ctx.put(): its transfer list holds ${problem}`);
       value = value.value;
