@@ -1,6 +1,6 @@
 /** Contract suite, lifecycle: start-up failures, crashes, recycling, shutdown. */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -9,6 +9,7 @@ import { fixture, later, pool, RUNTIMES, take, until } from './helpers.js';
 
 type Crash = typeof import('./fixtures/crash.js').default;
 type Lifecycle = typeof import('./fixtures/lifecycle.js').default;
+type LoadedMarker = typeof import('./fixtures/loaded-marker.js').default;
 type Memory = typeof import('./fixtures/memory.js').default;
 type MemoryPush = typeof import('./fixtures/memory-push.js').default;
 type Basic = typeof import('./fixtures/basic.js').default;
@@ -170,6 +171,27 @@ for (const runtime of RUNTIMES) {
   });
 
   describe(`shutdown [${runtime}]`, () => {
+    test('close() right after start: threads that have not begun loading the worker module end at once, without loading it', async (t) => {
+      const dir = mkdtempSync(join(tmpdir(), 'loopfleet-marker-'));
+      t.after(() => rmSync(dir, { recursive: true, force: true }));
+      const p = pool<LoadedMarker>(t, { worker: 'loaded-marker', size: 2, runtime, env: { ...process.env, LOOPFLEET_TEST_MARKER_DIR: dir } });
+      const exits: WorkerExitEvent[] = [];
+      p.on('workerExit', (e: WorkerExitEvent) => exits.push(e));
+      // Closed in the same turn as the pool was made: no worker can have started loading yet.
+      await p.close();
+      assert.equal(exits.length, 2);
+      assert.ok(exits.every((e) => e.error === undefined), 'clean exits, not crashes or start failures');
+      await assert.rejects(p.run('ping'), { code: ErrorCodes.POOL_CLOSED });
+      if (runtime === 'thread') {
+        assert.deepEqual(readdirSync(dir), [], 'no worker evaluated the module');
+      }
+      // A pool that did start closes as before: the module loaded, the task ran.
+      const q = pool<LoadedMarker>(t, { worker: 'loaded-marker', size: 1, runtime, env: { ...process.env, LOOPFLEET_TEST_MARKER_DIR: dir } });
+      assert.equal(await q.run('ping'), 'pong');
+      await q.close();
+      assert.ok(readdirSync(dir).length >= 1);
+    });
+
     test('close() lets queued and running tasks finish, runs close hooks, then rejects new work', async (t) => {
       const p = pool<Lifecycle>(t, { worker: 'lifecycle', size: 2, runtime });
       // Both workers started (a worker still starting when close() finds nothing to run is closed

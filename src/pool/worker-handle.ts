@@ -181,7 +181,14 @@ export class WorkerHandle {
    * slot's budget instead.
    */
   close(unlimited: boolean): void {
+    const starting = this.state === 'starting';
     this.state = 'closing';
+    // Still in its runtime's own start-up, no user code run: end it now rather than wait for it
+    // to finish starting only to be told to exit. Its exit is a clean one (state 'closing').
+    if (starting && this.transport.cancelStart?.() === true) {
+      this.transport.terminate().catch(() => {});
+      return;
+    }
     this.#out.push(Kind.Close, 0, 0, 0);
     if (unlimited) this.unlimitCredit();
     this.flush();

@@ -9,6 +9,20 @@ import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from './types
 
 const bootstrap = new URL('../worker/boot-thread.js', import.meta.url);
 
+/**
+ * The start gate, one Int32 shared with each worker (its Worker `workerData`): the worker moves it
+ * from BOOTING to LOADING just before it imports the worker module; the parent, closing, moves it
+ * from BOOTING to CANCELLED. Whoever moves it first wins, so a worker is either terminated before
+ * any user code ran in it or closed gracefully, never cut off in the middle of loading. Without
+ * the gate, close() right after start had to wait for Node to finish starting every worker
+ * (tens of ms each) only to tell it to exit. Values shared with src/worker/channel-thread.ts.
+ */
+export const enum StartGate {
+  Booting = 0,
+  Loading = 1,
+  Cancelled = 2,
+}
+
 /** The inherited execArgv once Node has accepted it (see startWorker). */
 let inherited: { list: string[] | undefined } | undefined;
 
@@ -35,11 +49,13 @@ function startWorker(userArgv: readonly string[] | undefined, options: Omit<Work
 class ThreadTransport implements WorkerTransport {
   readonly pid: number;
   readonly #worker: Worker;
+  readonly #gate = new Int32Array(new SharedArrayBuffer(4));
   #exited: Promise<void>;
 
   constructor(options: SpawnOptions) {
     const { events } = options;
     this.#worker = startWorker(options.execArgv, {
+      workerData: { loopfleetStartGate: this.#gate },
       ...(options.env !== undefined ? { env: { ...options.env } } : {}),
       ...(options.resourceLimits !== undefined ? { resourceLimits: { ...options.resourceLimits } } : {}),
       name: `loopfleet ${options.poolName} worker ${options.workerId}`,
@@ -71,6 +87,10 @@ class ThreadTransport implements WorkerTransport {
   async terminate(): Promise<void> {
     await this.#worker.terminate();
     await this.#exited;
+  }
+
+  cancelStart(): boolean {
+    return Atomics.compareExchange(this.#gate, 0, StartGate.Booting, StartGate.Cancelled) === StartGate.Booting;
   }
 
   get stdout(): Readable {

@@ -31,6 +31,13 @@ export interface WorkerTransport {
   send(batch: Batch, transfer?: readonly TransferListItem[]): void;
   /** Ends the worker at once. Resolves after `exit` was reported. */
   terminate(): Promise<void>;
+  /**
+   * A worker not yet loading the worker module (still in its runtime's own start-up, no user code
+   * run) that the pool no longer needs: if it has not begun loading, it never will, and this
+   * returns true (the caller terminates it); false once loading has begun, or where the runtime
+   * cannot tell without a race. Optional.
+   */
+  cancelStart?(): boolean;
   /** The worker's stdout and stderr, read by the parent (see metrics/logs.ts). */
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
@@ -72,4 +79,10 @@ export interface ParentChannel {
   onMessage(handler: (batch: Batch) => void): void;
   /** Ends this worker once pending output has been flushed. */
   exit(code: number): void;
+  /**
+   * Called once, just before the worker module is loaded: false when the parent cancelled this
+   * worker's start (see `WorkerTransport.cancelStart`; it is being terminated), and then nothing
+   * of the user's may run. Optional: absent means always true.
+   */
+  claimStart?(): boolean;
 }

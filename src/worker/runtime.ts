@@ -130,6 +130,8 @@ export class WorkerRuntime {
   // ---- start-up -------------------------------------------------------------------------------
 
   async #launch(boot: BootData): Promise<void> {
+    // The parent cancelled this start (close() before any user code ran) and is terminating us.
+    if (this.#ch.claimStart?.() === false) return;
     this.#concurrency = boot.concurrency;
     this.#out.transfersApply = boot.runtime === 'thread';
     if (boot.metrics !== undefined) new Sampler(boot.metrics, (sample) => this.#write(Kind.Sample, sample));
