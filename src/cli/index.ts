@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { addMandelbrotCommand, OutputError } from './mandelbrot.js';
 import { addDashboardCommand } from './dashboard.js';
-import { PortInUseError } from '../errors.js';
+import { PortInUseError } from '../index.js';
 import { addWorkerCommand } from './worker.js';
 
 const EXIT_FAILURE = 1;
