@@ -18,7 +18,8 @@
 //    self-contained file: a worker isolate shares no class with the parent, errors cross as
 //    records (error-codec), and a worker definition and a `transfer()` value are recognised by a
 //    `Symbol.for` brand, not by class (src/worker/define.ts), so the copy of define.ts that user
-//    modules import through `loopfleet/worker` need not be the bootstrap's.
+//    modules import through `loopfleet/worker` (dist/worker.js, also one file) need not be the
+//    bootstrap's.
 //  - tsc's .d.ts files and its other .js files stay as they are.
 import { build } from 'esbuild';
 import { writeFile } from 'node:fs/promises';
@@ -48,6 +49,8 @@ const reexport = (from) => `// Bundled (see scripts/bundle.mjs).\nexport * from 
 await Promise.all([
   bundle({ index: 'src/index.ts', remote: 'src/remote/index.ts' }, 'dist/lib', true),
   bundle({ 'boot-thread': 'src/worker/boot-thread.ts', 'boot-process': 'src/worker/boot-process.ts' }, 'dist/worker', false),
+  // `loopfleet/worker`, what user worker modules import: one file instead of two.
+  bundle({ worker: 'src/worker.ts' }, 'dist', false),
 ]);
 await writeFile(new URL('dist/index.js', root), reexport('./lib/index.js'));
 await writeFile(new URL('dist/remote/index.js', root), reexport('../lib/remote.js'));
