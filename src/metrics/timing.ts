@@ -5,8 +5,13 @@
  * tasks are timed however fast the pool runs (and every task while it runs slowly): the pool
  * reads the clock for that once per BATCH timed tasks, not per task.
  */
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import type { RecordableHistogram } from 'node:perf_hooks';
 import type { Percentiles } from './types.js';
+
+/** node:perf_hooks, loaded when the first histogram fills (see MsHistogram), not with the pool. */
+let createHistogram: typeof import('node:perf_hooks').createHistogram | undefined;
+const require = createRequire(import.meta.url);
 
 const TARGET_PER_SECOND = 1000;
 const BATCH = 64;
@@ -32,18 +37,34 @@ export class TaskTiming {
   }
 }
 
-/** Milliseconds recorded with microsecond precision into Node's HDR histogram. */
+/**
+ * Milliseconds recorded with microsecond precision into Node's HDR histogram. Values wait in a
+ * small buffer and go in PENDING at a time: loading node:perf_hooks (about 2 ms) is then not
+ * paid by a pool's import nor by its first task, but once the first PENDING tasks were timed.
+ */
 export class MsHistogram {
-  readonly #h: RecordableHistogram = createHistogram();
+  static readonly PENDING = 64;
+  #h: RecordableHistogram | undefined;
+  readonly #pending = new Float64Array(MsHistogram.PENDING);
+  #n = 0;
 
   record(ms: number): void {
-    this.#h.record(Math.max(1, Math.round(ms * 1000)));
+    this.#pending[this.#n++] = Math.max(1, Math.round(ms * 1000));
+    if (this.#n === MsHistogram.PENDING) this.#flush();
   }
 
   percentiles(): Percentiles {
+    if (this.#n > 0) this.#flush();
     const h = this.#h;
-    if (h.count === 0) return { p50: 0, p90: 0, p99: 0 };
+    if (h === undefined || h.count === 0) return { p50: 0, p90: 0, p99: 0 };
     return { p50: h.percentile(50) / 1000, p90: h.percentile(90) / 1000, p99: h.percentile(99) / 1000 };
+  }
+
+  #flush(): void {
+    createHistogram ??= (require('node:perf_hooks') as typeof import('node:perf_hooks')).createHistogram;
+    const h = (this.#h ??= createHistogram());
+    for (let i = 0; i < this.#n; i++) h.record(this.#pending[i] as number);
+    this.#n = 0;
   }
 }
 

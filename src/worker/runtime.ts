@@ -134,7 +134,6 @@ export class WorkerRuntime {
     if (this.#ch.claimStart?.() === false) return;
     this.#concurrency = boot.concurrency;
     this.#out.transfersApply = boot.runtime === 'thread';
-    if (boot.metrics !== undefined) new Sampler(boot.metrics, (sample) => this.#write(Kind.Sample, sample));
     let phase: FailPhase = 'load';
     try {
       await this.#load.configure(boot.maxHeapMB);
@@ -171,6 +170,10 @@ export class WorkerRuntime {
     this.#scheduleFlush();
     const ready = this.hooks.ready;
     if (ready !== undefined) setImmediate(ready);
+    // Sampling starts once Ready is out: it reads /proc and starts timers, nothing a first task
+    // should wait for (the parent ignores the heartbeats of a starting worker anyway).
+    const metrics = boot.metrics;
+    if (metrics !== undefined) setImmediate(() => new Sampler(metrics, (sample) => this.#write(Kind.Sample, sample)));
     this.#drain();
     this.#idleCheck();
   }
