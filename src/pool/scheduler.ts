@@ -104,24 +104,36 @@ export class Scheduler {
     else this.#leastLoaded();
   }
 
+  /**
+   * Each task to the ready worker with the fewest in flight. The least loaded worker takes tasks
+   * in a run until it has as many as the next least loaded one, so that a burst costs one scan
+   * of the slots per run, not per task (a worker whose answers just came back takes the run).
+   */
   #leastLoaded(): void {
     const slots = this.slots;
     const queue = this.queue;
     while (queue.length > 0) {
       let best: WorkerHandle | undefined;
       let bestLoad = Infinity;
+      let nextLoad = Infinity;
       for (let s = 0; s < slots.length; s++) {
         const h = (slots[s] as Slot).handle;
         if (h === undefined || h.state !== 'ready') continue;
         const load = h.load;
-        if (load < h.window && load < bestLoad) {
+        if (load >= h.window) continue;
+        if (load < bestLoad) {
+          nextLoad = bestLoad;
           best = h;
           bestLoad = load;
-          if (load === 0) break;
+        } else if (load < nextLoad) {
+          nextLoad = load;
         }
       }
       if (best === undefined) return;
-      this.#send(best, queue.shift() as Task);
+      // Up to one more than the runner-up: equal loads then alternate, as one task at a time would.
+      const until = Math.min(best.window, nextLoad + 1);
+      do this.#send(best, queue.shift() as Task);
+      while (queue.length > 0 && best.state === 'ready' && best.load < until);
     }
   }
 
