@@ -79,6 +79,12 @@ export const enum Kind {
   Sample = 31,
   /** `[OkMany, 0, 0, [id, value, …]]`: consecutive Ok records as one. */
   OkMany = 32,
+  /**
+   * `[Hello, 0, 0, 0]`, process runtime only, first record a child sends: its Node start-up is
+   * over and it waits for Boot. Handled by the transport (src/transport/process.ts), which holds
+   * Boot back until then, so that a child closed before it can be killed without a race.
+   */
+  Hello = 33,
 }
 
 /** Phase a start-up failure happened in. */

@@ -171,7 +171,7 @@ for (const runtime of RUNTIMES) {
   });
 
   describe(`shutdown [${runtime}]`, () => {
-    test('close() right after start: threads that have not begun loading the worker module end at once, without loading it', async (t) => {
+    test('close() right after start: workers that have not begun loading the worker module end at once, without loading it', async (t) => {
       const dir = mkdtempSync(join(tmpdir(), 'loopfleet-marker-'));
       t.after(() => rmSync(dir, { recursive: true, force: true }));
       const p = pool<LoadedMarker>(t, { worker: 'loaded-marker', size: 2, runtime, env: { ...process.env, LOOPFLEET_TEST_MARKER_DIR: dir } });
@@ -182,9 +182,7 @@ for (const runtime of RUNTIMES) {
       assert.equal(exits.length, 2);
       assert.ok(exits.every((e) => e.error === undefined), 'clean exits, not crashes or start failures');
       await assert.rejects(p.run('ping'), { code: ErrorCodes.POOL_CLOSED });
-      if (runtime === 'thread') {
-        assert.deepEqual(readdirSync(dir), [], 'no worker evaluated the module');
-      }
+      assert.deepEqual(readdirSync(dir), [], 'no worker evaluated the module');
       // A pool that did start closes as before: the module loaded, the task ran.
       const q = pool<LoadedMarker>(t, { worker: 'loaded-marker', size: 1, runtime, env: { ...process.env, LOOPFLEET_TEST_MARKER_DIR: dir } });
       assert.equal(await q.run('ping'), 'pong');

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Readable, Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { Batch } from '../protocol.js';
+import { Kind, type Batch } from '../protocol.js';
 import { inheritedExecArgv } from './exec-argv.js';
 import type { Runtime, SpawnOptions, WorkerTransport } from './types.js';
 
@@ -25,6 +25,12 @@ class ProcessTransport implements WorkerTransport {
   readonly #child: ChildProcess;
   readonly #exited: Promise<void>;
   #stackRequests = 0;
+  /**
+   * Batches held back until the child says Hello (its start-up is over): Boot first, so that no
+   * code of the user's runs in a child that has not said Hello, and cancelStart() can kill it.
+   * Undefined once Hello came (or the start was cancelled).
+   */
+  #held: Batch[] | undefined = [];
 
   constructor(options: SpawnOptions) {
     const { events } = options;
@@ -43,7 +49,10 @@ class ProcessTransport implements WorkerTransport {
     });
     this.pid = this.#child.pid ?? -1;
     let error: Error | undefined;
-    this.#child.on('message', events.message as (message: unknown) => void);
+    this.#child.on('message', (batch: Batch) => {
+      if (batch[0] === Kind.Hello) return this.#hello();
+      events.message(batch);
+    });
     this.#child.on('error', (err) => {
       // 'error' covers spawn failures and failed kills; a send to a dead child also lands here.
       error ??= err;
@@ -59,8 +68,27 @@ class ProcessTransport implements WorkerTransport {
   }
 
   send(batch: Batch): void {
+    if (this.#held !== undefined) {
+      // A value that cannot be sent must throw here, as the contract says (clones as IPC does).
+      structuredClone(batch);
+      this.#held.push(batch);
+      return;
+    }
     if (!this.#child.connected) return;
     this.#child.send(batch);
+  }
+
+  #hello(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    for (const batch of held) this.send(batch);
+  }
+
+  cancelStart(): boolean {
+    if (this.#held === undefined) return false;
+    this.#held = undefined;
+    return true;
   }
 
   async terminate(): Promise<void> {

@@ -34,8 +34,9 @@ export interface WorkerTransport {
   /**
    * A worker not yet loading the worker module (still in its runtime's own start-up, no user code
    * run) that the pool no longer needs: if it has not begun loading, it never will, and this
-   * returns true (the caller terminates it); false once loading has begun, or where the runtime
-   * cannot tell without a race. Optional.
+   * returns true (the caller terminates it); false once loading may have begun. Threads decide
+   * with a start gate in shared memory, processes by holding Boot back until the child's Hello.
+   * Optional.
    */
   cancelStart?(): boolean;
   /** The worker's stdout and stderr, read by the parent (see metrics/logs.ts). */

@@ -43,3 +43,5 @@ process.on('uncaughtException', (err) => {
 });
 
 new WorkerRuntime(channel, { ready: startWatchdog });
+// Start-up is over: the parent sends Boot only now (see Kind.Hello).
+channel.send([Kind.Hello, 0, 0, 0]);
