@@ -73,11 +73,12 @@ for (const name of names) {
   const sc = SCENARIOS[name];
   const rows = sc.rows.filter((r) => (subjects === undefined || subjects.includes(r.subject)) && (values.full || r.full !== true));
   const samples = Object.fromEntries(rows.map((r) => [r.id, []]));
-  for (let run = 0; run < runs; run++) {
+  const rounds = runs * (sc.runsFactor ?? 1);
+  for (let run = 0; run < rounds; run++) {
     for (const row of rows) {
       const m = prior[name]?.[row.id]?.[run] ?? measure(name, row);
       samples[row.id].push(m);
-      process.stderr.write(`${name} ${run + 1}/${runs} ${row.id}: ${JSON.stringify(m)}\n`);
+      process.stderr.write(`${name} ${run + 1}/${rounds} ${row.id}: ${JSON.stringify(m)}\n`);
     }
   }
   if (sc.check !== undefined) {
@@ -123,7 +124,8 @@ const meta = {
 };
 setFields(Object.fromEntries(Object.entries(SCENARIOS).map(([k, v]) => [k, v.fields])));
 console.log(table(results, reading));
-console.log(`\n${runs} fresh-process runs per row, alternating; median (min–max). Node ${meta.node}, ${meta.cpus} × ${meta.cpu}; ${meta.minutes.toFixed(1)} min; load average ${meta.load.map((l) => l.toFixed(1)).join(' → ')}.`);
+const more = Object.entries(SCENARIOS).filter(([k, v]) => names.includes(k) && (v.runsFactor ?? 1) > 1).map(([k, v]) => `${k} ${runs * v.runsFactor}`);
+console.log(`\n${runs} fresh-process runs per row${more.length > 0 ? ` (${more.join(', ')})` : ''}, alternating; median (min–max). Node ${meta.node}, ${meta.cpus} × ${meta.cpu}; ${meta.minutes.toFixed(1)} min; load average ${meta.load.map((l) => l.toFixed(1)).join(' → ')}.`);
 console.log(`Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 if (targets.length > 0) {
   console.log('\nTargets (issue 4), on these medians:');
