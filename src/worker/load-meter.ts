@@ -20,6 +20,8 @@ export class LoadMeter {
   #busyMs = 0;
   /** When the worker last went from idle to busy (performance.now()), or -1 while idle. */
   #busySince = -1;
+  /** When it last went idle: the clock a report made while idle uses (one read fewer per task). */
+  #idleAt = 0;
   /** When the last load report left; the first goes out with the first answer. */
   #loadAt = -Infinity;
   #lastHeapCheck = 0;
@@ -43,8 +45,10 @@ export class LoadMeter {
   /** Nothing runs or waits any more: the busy clock stops. */
   idle(): void {
     if (this.#busySince < 0) return;
-    this.#busyMs += performance.now() - this.#busySince;
+    const now = performance.now();
+    this.#busyMs += now - this.#busySince;
     this.#busySince = -1;
+    this.#idleAt = now;
   }
 
   completed(): void {
@@ -55,7 +59,10 @@ export class LoadMeter {
   report(out: Output): void {
     const heapWatched = this.#getHeapStatistics !== undefined && !this.#recycleAsked;
     if (this.#completed === 0 && !heapWatched) return;
-    const now = performance.now();
+    // Idle with answers to report: idle() has just read the clock (at the end of the work being
+    // reported), so its reading will do. The heap check keeps a fresh clock: a worker that only
+    // puts messages never goes through idle() at all.
+    const now = this.#busySince < 0 && !heapWatched ? this.#idleAt : performance.now();
     if (this.#completed > 0) {
       if (this.#busySince >= 0) {
         this.#busyMs += now - this.#busySince;

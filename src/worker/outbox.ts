@@ -52,7 +52,8 @@ export class MessageOutbox {
   /** The messages of the output batch being sent now, in record order. */
   take(): PendingPut[] {
     const batch = this.#inBatch;
-    this.#inBatch = [];
+    // Most flushes carry no message: keep the (empty) array rather than allocate one per flush.
+    if (batch.length > 0) this.#inBatch = [];
     return batch;
   }
 

@@ -10,6 +10,8 @@ import { transferProblem } from '../transfer.js';
 import type { ParentChannel } from '../transport/types.js';
 import type { MessageOutbox, PendingPut } from './outbox.js';
 
+const NO_PUTS: readonly PendingPut[] = [];
+
 type RecordTransfers = (readonly TransferListItem[] | undefined)[];
 
 export class Output {
@@ -55,14 +57,16 @@ export class Output {
 
   /** Sends what was written, then calls `done` once it has left (before the worker exits). */
   sendThen(done: () => void): void {
-    this.#ch.send(this.#take().batch, undefined, done);
+    this.#ch.send(this.#take(), undefined, done);
   }
 
   /** Sends what was written. `outbox` settles the ctx.put messages among the records once they have left. */
   send(outbox: MessageOutbox | undefined): void {
     if (this.#out.length === 0) return;
-    const { batch, transfers, recordTransfers } = this.#take();
-    const puts = outbox?.take() ?? [];
+    const transfers = this.#transfers;
+    const recordTransfers = this.#recordTransfers;
+    const batch = this.#take();
+    const puts = outbox?.take() ?? NO_PUTS;
     try {
       this.#ch.send(batch, transfers, puts.length > 0 ? () => outbox?.settle(puts) : undefined);
     } catch {
@@ -70,12 +74,12 @@ export class Output {
     }
   }
 
-  #take(): { batch: Batch; transfers: TransferListItem[]; recordTransfers: RecordTransfers | undefined } {
-    const taken = { batch: this.#out.take(), transfers: this.#transfers, recordTransfers: this.#recordTransfers };
-    this.#transfers = [];
+  /** The records written so far; the transfer lists start again (no allocation when there were none). */
+  #take(): Batch {
+    if (this.#transfers.length > 0) this.#transfers = [];
     this.#transferSet = undefined;
     this.#recordTransfers = undefined;
-    return taken;
+    return this.#out.take();
   }
 
   /** A batch failed to clone: send record by record, turning each failing one into an error. */
