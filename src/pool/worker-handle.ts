@@ -10,6 +10,7 @@ import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from '../tran
 import { Deque } from '../deque.js';
 import { transferProblem } from '../transfer.js';
 import { InFlight } from './in-flight.js';
+import { Prefetch } from './prefetch.js';
 import { Task, TaskKind } from './task.js';
 import type { WorkerSample } from '../metrics/types.js';
 import type { OutputForwarder } from '../metrics/logs.js';
@@ -29,11 +30,6 @@ export interface HandleHost {
   schedulePump(): void;
 }
 
-/** Upper bound of tasks sent ahead to one worker under `prefetch: 'auto'`. */
-const MAX_AUTO_PREFETCH = 1024;
-/** Work that `prefetch: 'auto'` keeps queued at each worker, in ms. */
-const AUTO_PREFETCH_TARGET_MS = 2;
-
 export class WorkerHandle {
   state: HandleState = 'starting';
   readonly transport: WorkerTransport;
@@ -41,7 +37,7 @@ export class WorkerHandle {
   readonly tasks = new InFlight();
   /** Broadcast copies waiting for this very instance. */
   readonly bound = new Deque<Task>();
-  /** Most tasks in flight at once: concurrency + prefetch. */
+  /** Most tasks in flight at once: concurrency + prefetch (see prefetch.ts). */
   window: number;
   completed = 0;
   failed = 0;
@@ -69,10 +65,8 @@ export class WorkerHandle {
   #creditScheduled = false;
   /** Transfer lists apply to threads; processes copy. */
   readonly #transfersApply: boolean;
-  #avgTaskMs = -1;
   readonly #host: HandleHost;
-  readonly #concurrency: number;
-  readonly #prefetch: number;
+  readonly #prefetch: Prefetch;
 
   constructor(
     readonly slot: number,
@@ -84,11 +78,8 @@ export class WorkerHandle {
   ) {
     this.#host = host;
     this.#transfersApply = boot.runtime === 'thread';
-    this.#concurrency = boot.concurrency;
-    this.#prefetch = prefetch;
-    // Auto prefetch sends nothing ahead until the first load report says how long tasks take:
-    // long tasks must not be handed out blindly, and tiny ones ramp up after one round trip.
-    this.window = boot.concurrency + (prefetch >= 0 ? prefetch : 0);
+    this.#prefetch = new Prefetch(boot.concurrency, prefetch);
+    this.window = this.#prefetch.initial;
     this.transport = runtime.spawn({
       ...spawn,
       workerId: slot,
@@ -276,7 +267,7 @@ export class WorkerHandle {
           if (batch[i + 2] !== null) this.sample = batch[i + 2] as WorkerSample;
           break;
         case Kind.Load:
-          this.#tune(batch[i + 1] as number, batch[i + 2] as number);
+          this.window = this.#prefetch.tune(batch[i + 1] as number, batch[i + 2] as number) ?? this.window;
           break;
         case Kind.Ready:
           if (this.state === 'starting') this.state = 'ready';
@@ -312,15 +303,6 @@ export class WorkerHandle {
     this.completed++;
     task.timing?.done();
     task.resolve(value);
-  }
-
-  /** Adaptive prefetch: keep about AUTO_PREFETCH_TARGET_MS of work queued at the worker. */
-  #tune(completed: number, busyMs: number): void {
-    if (this.#prefetch >= 0 || completed <= 0) return;
-    const sample = busyMs / completed;
-    this.#avgTaskMs = this.#avgTaskMs < 0 ? sample : this.#avgTaskMs * 0.7 + sample * 0.3;
-    const ahead = this.#avgTaskMs > 0 ? Math.floor(AUTO_PREFETCH_TARGET_MS / this.#avgTaskMs) : MAX_AUTO_PREFETCH;
-    this.window = this.#concurrency + Math.min(MAX_AUTO_PREFETCH, ahead);
   }
 }
 
