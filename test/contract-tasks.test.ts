@@ -72,6 +72,16 @@ for (const runtime of RUNTIMES) {
       assert.deepEqual(ids.slice(0, 8), [0, 1, 2, 3, 0, 1, 2, 3]);
     });
 
+    test('least-loaded spreads a burst over idle workers evenly, within one task', async (t) => {
+      const p = pool<Basic>(t, { worker: 'basic', size: 4, runtime, prefetch: 200 });
+      await p.ready();
+      // 401 calls in one turn: the pump hands them out in runs (one slot scan per run).
+      const ids = await Promise.all(Array.from({ length: 401 }, () => p.run('whoami').then((r) => r.id)));
+      const counts = [0, 1, 2, 3].map((w) => ids.filter((id) => id === w).length);
+      assert.equal(counts.reduce((a, b) => a + b), 401);
+      assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `counts ${counts.join(', ')}`);
+    });
+
     test('least-loaded sends work away from a busy worker', async (t) => {
       const p = pool<Basic>(t, { worker: 'basic', size: 2, runtime, prefetch: 0 });
       await p.ready();
