@@ -207,19 +207,28 @@ export class WorkerRuntime {
         (value) => {
           this.#running--;
           this.#answers.ok(id, value);
-          this.#drain();
-          this.#idleCheck();
+          this.#settledAsync();
         },
         (err: unknown) => {
           this.#running--;
           this.#answers.fail(id, err);
-          this.#drain();
-          this.#idleCheck();
+          this.#settledAsync();
         },
       );
     } else {
       this.#answers.ok(id, result);
     }
+  }
+
+  /**
+   * An asynchronous task settled: the next one starts. If nothing runs or waits any more, its
+   * answer leaves now: there is nothing left to batch it with, and waiting for the loop turn's
+   * flush would only delay the parent (and a worker given one task at a time, its next task).
+   */
+  #settledAsync(): void {
+    this.#drain();
+    this.#idleCheck();
+    if (this.#running === 0 && this.#head === this.#queue.length && !this.#answers.receiving) this.#answers.flush();
   }
 
   #drain(): void {
