@@ -9,9 +9,14 @@ import { createRequire } from 'node:module';
 import type { RecordableHistogram } from 'node:perf_hooks';
 import type { Percentiles } from './types.js';
 
-/** node:perf_hooks, loaded when the first histogram fills (see MsHistogram), not with the pool. */
+/**
+ * node:perf_hooks (about 2 ms to load): not with the pool's import, but in the first idle moment
+ * after a pool is made (while its workers start), or when a histogram fills, whichever is first.
+ */
 let createHistogram: typeof import('node:perf_hooks').createHistogram | undefined;
 const require = createRequire(import.meta.url);
+const loadHistograms = (): typeof import('node:perf_hooks').createHistogram =>
+  (createHistogram ??= (require('node:perf_hooks') as typeof import('node:perf_hooks')).createHistogram);
 
 const TARGET_PER_SECOND = 1000;
 const BATCH = 64;
@@ -39,8 +44,7 @@ export class TaskTiming {
 
 /**
  * Milliseconds recorded with microsecond precision into Node's HDR histogram. Values wait in a
- * small buffer and go in PENDING at a time: loading node:perf_hooks (about 2 ms) is then not
- * paid by a pool's import nor by its first task, but once the first PENDING tasks were timed.
+ * small buffer and go in PENDING at a time (so that no task waits for node:perf_hooks to load).
  */
 export class MsHistogram {
   static readonly PENDING = 64;
@@ -61,8 +65,7 @@ export class MsHistogram {
   }
 
   #flush(): void {
-    createHistogram ??= (require('node:perf_hooks') as typeof import('node:perf_hooks')).createHistogram;
-    const h = (this.#h ??= createHistogram());
+    const h = (this.#h ??= loadHistograms()());
     for (let i = 0; i < this.#n; i++) h.record(this.#pending[i] as number);
     this.#n = 0;
   }
@@ -81,6 +84,10 @@ export class TaskTimer {
   #countdown = 1;
   #timed = 0;
   #batchStart = performance.now();
+
+  constructor() {
+    if (createHistogram === undefined) setImmediate(loadHistograms).unref();
+  }
 
   /** A TaskTiming for one task in `every`, else undefined. */
   sample(): TaskTiming | undefined {
