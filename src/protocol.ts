@@ -87,6 +87,21 @@ export const enum Kind {
   Hello = 33,
 }
 
+/**
+ * The thread runtime's start gate: one Int32 in shared memory per worker (the Worker's
+ * `workerData`). The worker moves it from Booting to Loading just before it imports the worker
+ * module; the parent, closing, moves it from Booting to Cancelled. Whoever moves it first wins,
+ * so a worker is either terminated before any user code ran in it or closed gracefully, never
+ * cut off while loading. Without it, close() right after start had to wait for Node to finish
+ * starting every worker (tens of ms each) only to tell it to exit. (The process runtime gets the
+ * same from Hello.)
+ */
+export const enum StartGate {
+  Booting = 0,
+  Loading = 1,
+  Cancelled = 2,
+}
+
 /** Phase a start-up failure happened in. */
 export type FailPhase = 'load' | 'init' | 'replay';
 

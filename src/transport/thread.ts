@@ -2,26 +2,12 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
-import type { Batch } from '../protocol.js';
+import { StartGate, type Batch } from '../protocol.js';
 import { threadStack } from '../metrics/stack.js';
 import { threadExecArgv, withoutRefused } from './exec-argv.js';
 import type { ExitReport, Runtime, SpawnOptions, WorkerTransport } from './types.js';
 
 const bootstrap = new URL('../worker/boot-thread.js', import.meta.url);
-
-/**
- * The start gate, one Int32 shared with each worker (its Worker `workerData`): the worker moves it
- * from BOOTING to LOADING just before it imports the worker module; the parent, closing, moves it
- * from BOOTING to CANCELLED. Whoever moves it first wins, so a worker is either terminated before
- * any user code ran in it or closed gracefully, never cut off in the middle of loading. Without
- * the gate, close() right after start had to wait for Node to finish starting every worker
- * (tens of ms each) only to tell it to exit. Values shared with src/worker/channel-thread.ts.
- */
-export const enum StartGate {
-  Booting = 0,
-  Loading = 1,
-  Cancelled = 2,
-}
 
 /** The inherited execArgv once Node has accepted it (see startWorker). */
 let inherited: { list: string[] | undefined } | undefined;
@@ -55,6 +41,7 @@ class ThreadTransport implements WorkerTransport {
   constructor(options: SpawnOptions) {
     const { events } = options;
     this.#worker = startWorker(options.execArgv, {
+      // The start gate (see StartGate in protocol.ts), shared with the worker.
       workerData: { loopfleetStartGate: this.#gate },
       ...(options.env !== undefined ? { env: { ...options.env } } : {}),
       ...(options.resourceLimits !== undefined ? { resourceLimits: { ...options.resourceLimits } } : {}),

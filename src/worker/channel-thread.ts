@@ -1,6 +1,6 @@
 /** Worker side of the `thread` runtime's channel. */
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
-import type { Batch } from '../protocol.js';
+import { StartGate, type Batch } from '../protocol.js';
 import type { ParentChannel } from '../transport/types.js';
 
 export function threadChannel(): ParentChannel {
@@ -15,11 +15,11 @@ export function threadChannel(): ParentChannel {
     },
     onMessage: (handler: (batch: Batch) => void) => port.on('message', handler),
     exit: (code) => process.exit(code),
-    // The start gate (src/transport/thread.ts): Booting (0) -> Loading (1) unless the parent
-    // made it Cancelled (2) first. A worker started without one (never by the pool) just loads.
+    // The start gate (StartGate in protocol.ts): Booting -> Loading, unless the parent made it
+    // Cancelled first. A worker started without one (never by the pool) just loads.
     claimStart: () => {
       const gate = (workerData as { loopfleetStartGate?: unknown } | null)?.loopfleetStartGate;
-      return !(gate instanceof Int32Array) || Atomics.compareExchange(gate, 0, 0, 1) === 0;
+      return !(gate instanceof Int32Array) || Atomics.compareExchange(gate, 0, StartGate.Booting, StartGate.Loading) === StartGate.Booting;
     },
   };
 }
