@@ -230,6 +230,11 @@ for (const runtime of RUNTIMES) {
       assert.deepEqual(JSON.parse(stdout), { uncaught: ['listener bug'], produced: 2, running: 0 });
     });
 
+    test("a throwing 'drain' listener is an uncaught exception (not an unhandled rejection) and skips none of the pool's bookkeeping", async () => {
+      const { stdout } = await run(process.execPath, [fixture('throwing-drain-parent').pathname, runtime]);
+      assert.deepEqual(JSON.parse(stdout), { uncaught: ['drain listener bug'], rejections: [], results: [20, 20, 20] });
+    });
+
     test('a sticky copy queued behind an unrelated crashing task is still replayed', async (t) => {
       const p = pool<Stateful>(t, { worker: 'stateful', size: 1, runtime, prefetch: 4 });
       await p.ready();

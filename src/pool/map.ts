@@ -40,7 +40,7 @@ export type MapRun<A, R> = (arg: A, options: { signal: AbortSignal }) => Promise
 export const DEFAULT_MAP_CONCURRENCY = Math.max(2, 2 * availableParallelism());
 
 const KEYS = ['ordered', 'concurrency', 'collectErrors', 'signal'];
-/** Items pulled from a synchronous input per turn of the event loop (see MapIterator#pump). */
+/** Items pulled in a row before the pump yields to the event loop once (see MapIterator#pump). */
 const PULL_BURST = 1024;
 
 /**
@@ -190,9 +190,9 @@ class MapIterator<A, R> implements AsyncIterableIterator<R | MapResult<R>> {
   }
 
   /**
-   * Pulls input while there is capacity; loops (not recursion) over a synchronous input. At most
-   * PULL_BURST items are pulled per turn of the event loop (the count starts again in a
-   * setImmediate): with `concurrency: Infinity` an endless synchronous generator would otherwise
+   * Pulls input while there is capacity; loops (not recursion) over a synchronous input. After
+   * PULL_BURST pulls the pump yields to the event loop once (a setImmediate, where the count
+   * starts again; one yield per PULL_BURST items, however they came): with `concurrency: Infinity` an endless synchronous generator would otherwise
    * be pulled forever, by this loop and by the results that settle in microtasks and pump again,
    * and nothing (the consumer, `break`, an abort, `close()`) could ever run.
    */

@@ -319,11 +319,11 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
 
   #afterPump(): void {
     const waiters = this.#waiters;
-    if (this.#intake.wasFull && waiters.roomy) {
-      this.#intake.wasFull = false;
-      this.emit('drain');
-    }
+    const drained = this.#intake.wasFull && waiters.roomy;
+    if (drained) this.#intake.wasFull = false;
     waiters.afterPump();
     this.#shutdown.afterPump();
+    // Last: a listener that throws must not skip the bookkeeping above (onIdle, close).
+    if (drained) this.emit('drain');
   }
 }

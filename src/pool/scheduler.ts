@@ -35,7 +35,20 @@ export class Scheduler {
   #rr = 0;
   #scheduled = false;
   #pumping = false;
-  readonly #pumpBound = (): void => this.pump();
+  /**
+   * The scheduled pump. It runs as a promise reaction (see schedule), where a throw (a user's
+   * 'drain' listener, say) would become an unhandled rejection: rethrown on the next tick, it is
+   * an uncaught exception, as it was from queueMicrotask.
+   */
+  readonly #pumpBound = (): void => {
+    try {
+      this.pump();
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  };
 
   constructor(
     readonly slots: readonly Slot[],
@@ -130,7 +143,8 @@ export class Scheduler {
         }
       }
       if (best === undefined) return;
-      // Up to one more than the runner-up: equal loads then alternate, as one task at a time would.
+      // Up to one more than the runner-up: equal loads then take turns (in runs of one or two),
+      // so that no worker gets more than one task ahead of another.
       const until = Math.min(best.window, nextLoad + 1);
       do this.#send(best, queue.shift() as Task);
       while (queue.length > 0 && best.state === 'ready' && best.load < until);

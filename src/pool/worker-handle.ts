@@ -204,7 +204,8 @@ export class WorkerHandle {
     if (this.#out.length === 0 || this.state === 'exited') return;
     const batch = this.#out.take();
     const transfers = this.#transfers;
-    this.#transfers = [];
+    // The transport uses the list synchronously: an empty one can stay (no allocation per flush).
+    if (transfers.length > 0) this.#transfers = [];
     this.#transferSet = undefined;
     try {
       this.transport.send(batch, transfers);

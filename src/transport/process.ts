@@ -31,6 +31,8 @@ class ProcessTransport implements WorkerTransport {
    * Undefined once Hello came (or the start was cancelled).
    */
   #held: Batch[] | undefined = [];
+  /** Why the start failed in the parent (a held batch IPC refused), reported with the exit. */
+  #startError: Error | undefined;
 
   constructor(options: SpawnOptions) {
     const { events } = options;
@@ -61,7 +63,7 @@ class ProcessTransport implements WorkerTransport {
       // 'close' rather than 'exit': it fires after the IPC channel has delivered every message
       // the child sent before it ended, so no result or log is lost to a race.
       this.#child.once('close', (exitCode, signal) => {
-        events.exit({ exitCode, signal, error });
+        events.exit({ exitCode, signal, error: error ?? this.#startError });
         resolve();
       });
     });
@@ -82,7 +84,14 @@ class ProcessTransport implements WorkerTransport {
     const held = this.#held;
     if (held === undefined) return;
     this.#held = undefined;
-    for (const batch of held) this.send(batch);
+    try {
+      for (const batch of held) this.send(batch);
+    } catch (err) {
+      // Cloned once already (see send), so not expected: should IPC refuse a batch all the same,
+      // the child would wait for Boot forever. It is a failed start, with this error.
+      this.#startError = err as Error;
+      this.#child.kill('SIGKILL');
+    }
   }
 
   cancelStart(): boolean {
