@@ -2,6 +2,9 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
+import { WireDecoder } from '../wire/decoder.js';
+import { WireEncoder } from '../wire/encoder.js';
+import { newRing, RingReader, RingWriter } from '../wire/ring.js';
 import { StartGate, type Batch } from '../protocol.js';
 import { threadStack } from '../metrics/stack.js';
 import { threadExecArgv, withoutRefused } from './exec-argv.js';
@@ -36,13 +39,18 @@ class ThreadTransport implements WorkerTransport {
   readonly pid: number;
   readonly #worker: Worker;
   readonly #gate = new Int32Array(new SharedArrayBuffer(4));
+  readonly #encoder: WireEncoder;
   #exited: Promise<void>;
 
   constructor(options: SpawnOptions) {
     const { events } = options;
+    const toWorker = newRing();
+    const toParent = newRing();
+    this.#encoder = new WireEncoder(new RingWriter(toWorker));
     this.#worker = startWorker(options.execArgv, {
-      // The start gate (see StartGate in protocol.ts), shared with the worker.
-      workerData: { loopfleetStartGate: this.#gate },
+      // The start gate (see StartGate in protocol.ts) and the rings (wire/ring.ts), shared with
+      // the worker.
+      workerData: { loopfleetStartGate: this.#gate, loopfleetRings: [toWorker, toParent] },
       ...(options.env !== undefined ? { env: { ...options.env } } : {}),
       ...(options.resourceLimits !== undefined ? { resourceLimits: { ...options.resourceLimits } } : {}),
       name: `loopfleet ${options.poolName} worker ${options.workerId}`,
@@ -52,7 +60,8 @@ class ThreadTransport implements WorkerTransport {
     });
     this.pid = this.#worker.threadId;
     let error: Error | undefined;
-    this.#worker.on('message', events.message);
+    const decoder = new WireDecoder(new RingReader(toParent));
+    this.#worker.on('message', (wire) => events.message(decoder.decode(wire)));
     this.#worker.on('error', (err) => {
       error = err;
     });
@@ -66,9 +75,15 @@ class ThreadTransport implements WorkerTransport {
   }
 
   send(batch: Batch, transfer?: readonly TransferListItem[]): void {
-    // No transfer list unless there is something to move: an empty one still costs a parse.
-    if (transfer === undefined || transfer.length === 0) this.#worker.postMessage(batch);
-    else this.#worker.postMessage(batch, transfer as TransferListItem[]);
+    const wire = this.#encoder.encode(batch);
+    try {
+      // No transfer list unless there is something to move: an empty one still costs a parse.
+      if (transfer === undefined || transfer.length === 0) this.#worker.postMessage(wire);
+      else this.#worker.postMessage(wire, transfer as TransferListItem[]);
+    } catch (err) {
+      this.#encoder.rollback();
+      throw err;
+    }
   }
 
   async terminate(): Promise<void> {

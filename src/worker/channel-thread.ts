@@ -1,24 +1,39 @@
 /** Worker side of the `thread` runtime's channel. */
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
+import { WireDecoder } from '../wire/decoder.js';
+import { WireEncoder } from '../wire/encoder.js';
+import { RingReader, RingWriter } from '../wire/ring.js';
+import type { Wire } from '../wire/tags.js';
 import { StartGate, type Batch } from '../protocol.js';
 import type { ParentChannel } from '../transport/types.js';
 
 export function threadChannel(): ParentChannel {
   const port = parentPort;
   if (port === null) throw new Error('loopfleet thread bootstrap started outside a worker thread');
+  const shared = workerData as { loopfleetStartGate?: unknown; loopfleetRings?: unknown } | null;
+  // A worker started without rings (never by the pool) sends ArrayBuffers, and gets no offsets.
+  const rings = Array.isArray(shared?.loopfleetRings) ? (shared.loopfleetRings as SharedArrayBuffer[]) : undefined;
+  const encoder = new WireEncoder(rings?.[1] && new RingWriter(rings[1]));
+  const decoder = new WireDecoder(rings?.[0] && new RingReader(rings[0]));
   return {
     send: (batch, transfer, onSent) => {
-      if (transfer === undefined || transfer.length === 0) port.postMessage(batch);
-      else port.postMessage(batch, transfer as TransferListItem[]);
+      const wire = encoder.encode(batch);
+      try {
+        if (transfer === undefined || transfer.length === 0) port.postMessage(wire);
+        else port.postMessage(wire, transfer as TransferListItem[]);
+      } catch (err) {
+        encoder.rollback();
+        throw err;
+      }
       // postMessage hands the message to the receiving port synchronously: it has left.
       onSent?.();
     },
-    onMessage: (handler: (batch: Batch) => void) => port.on('message', handler),
+    onMessage: (handler: (batch: Batch) => void) => port.on('message', (wire: Wire) => handler(decoder.decode(wire))),
     exit: (code) => process.exit(code),
     // The start gate (StartGate in protocol.ts): Booting -> Loading, unless the parent made it
     // Cancelled first. A worker started without one (never by the pool) just loads.
     claimStart: () => {
-      const gate = (workerData as { loopfleetStartGate?: unknown } | null)?.loopfleetStartGate;
+      const gate = shared?.loopfleetStartGate;
       return !(gate instanceof Int32Array) || Atomics.compareExchange(gate, 0, StartGate.Booting, StartGate.Loading) === StartGate.Booting;
     },
   };

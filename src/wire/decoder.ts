@@ -1,0 +1,130 @@
+/** Reads batches in the thread runtime's wire format (tags.ts), written by encoder.ts. */
+import type { Batch } from '../protocol.js';
+import type { RingReader } from './ring.js';
+import { Tag, type Wire } from './tags.js';
+
+export class WireDecoder {
+  readonly #strings: string[] = [];
+  readonly #ring: RingReader | undefined;
+  #buf: Buffer | Uint8Array = new Uint8Array(0);
+  #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  #pos = 0;
+  #side: unknown[] | undefined;
+
+  constructor(ring?: RingReader) {
+    this.#ring = ring;
+  }
+
+  decode(wire: Wire): Batch {
+    let bytes: number | ArrayBuffer;
+    if (Array.isArray(wire)) {
+      bytes = wire[0] as number | ArrayBuffer;
+      this.#side = wire;
+    } else {
+      bytes = wire;
+      this.#side = undefined;
+    }
+    let end: number;
+    const ring = this.#ring;
+    if (typeof bytes === 'number') {
+      if (ring === undefined) throw new Error('loopfleet wire: a ring offset arrived on a channel without a ring');
+      this.#buf = ring.buf;
+      this.#view = ring.view;
+      this.#pos = bytes + 4;
+      end = this.#pos + ring.view.getUint32(bytes, true);
+    } else {
+      this.#buf = Buffer.from(bytes);
+      this.#view = new DataView(bytes);
+      this.#pos = 0;
+      end = bytes.byteLength;
+    }
+    const n = this.#view.getUint32(this.#pos, true);
+    this.#pos += 4;
+    const batch: Batch = new Array(n);
+    for (let i = 0; i < n; i += 4) {
+      batch[i] = this.#buf[this.#pos++];
+      batch[i + 1] = this.#read();
+      batch[i + 2] = this.#read();
+      batch[i + 3] = this.#read();
+    }
+    if (this.#pos !== end) throw new Error(`loopfleet wire: a batch of ${end - this.#pos} bytes more or less than it said`);
+    if (typeof bytes === 'number') ring?.release(end);
+    this.#side = undefined;
+    return batch;
+  }
+
+  #read(): unknown {
+    const view = this.#view;
+    const at = this.#pos;
+    const tag = this.#buf[at] as Tag;
+    switch (tag) {
+      case Tag.Undefined:
+        this.#pos = at + 1;
+        return undefined;
+      case Tag.Null:
+        this.#pos = at + 1;
+        return null;
+      case Tag.False:
+        this.#pos = at + 1;
+        return false;
+      case Tag.True:
+        this.#pos = at + 1;
+        return true;
+      case Tag.Int32:
+        this.#pos = at + 5;
+        return view.getInt32(at + 1, true);
+      case Tag.Float64:
+        this.#pos = at + 9;
+        return view.getFloat64(at + 1, true);
+      case Tag.Latin1:
+      case Tag.Utf16:
+        return this.#string();
+      case Tag.Known:
+        this.#pos = at + 3;
+        return this.#strings[view.getUint16(at + 1, true)];
+      case Tag.Intern: {
+        this.#pos = at + 1;
+        const s = this.#string();
+        this.#strings.push(s);
+        return s;
+      }
+      case Tag.Object: {
+        const count = this.#buf[at + 1] as number;
+        this.#pos = at + 2;
+        const o: Record<string, unknown> = {};
+        for (let k = 0; k < count; k++) {
+          const key = this.#read() as string;
+          o[key] = this.#read();
+        }
+        return o;
+      }
+      case Tag.Array:
+        this.#pos = at + 2;
+        return this.#items(this.#buf[at + 1] as number);
+      case Tag.List:
+        this.#pos = at + 5;
+        return this.#items(view.getUint32(at + 1, true));
+      case Tag.Side:
+        this.#pos = at + 5;
+        return (this.#side as unknown[])[view.getUint32(at + 1, true)];
+      default:
+        throw new Error(`loopfleet wire: unknown tag ${String(tag)} at byte ${at}`);
+    }
+  }
+
+  #items(n: number): unknown[] {
+    const a: unknown[] = new Array(n);
+    for (let k = 0; k < n; k++) a[k] = this.#read();
+    return a;
+  }
+
+  #string(): string {
+    const at = this.#pos;
+    const wide = this.#buf[at] === Tag.Utf16;
+    const n = this.#view.getUint32(at + 1, true);
+    const start = at + 5;
+    const end = start + (wide ? 2 * n : n);
+    this.#pos = end;
+    return (this.#buf as Buffer).toString(wide ? 'utf16le' : 'latin1', start, end);
+  }
+}

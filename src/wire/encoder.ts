@@ -1,0 +1,315 @@
+/**
+ * Writes batches in the thread runtime's wire format (tags.ts): bytes for what structured clone
+ * is slow at, structured clone for the rest.
+ *
+ * Why: cloning a small plain object such as `{ a: 1, b: 2 }` costs about half a microsecond
+ * between serialising and deserialising it, and an array or ArrayBuffer message costs a few
+ * microseconds more per crossing than a number. Written as tagged bytes into the shared ring
+ * (ring.ts), a batch of such tasks crosses as one number, and both sides spend a fraction of that
+ * in JavaScript.
+ *
+ * Only values whose copy is exactly what structured clone would give are written as bytes:
+ * - `undefined`, `null`, booleans, numbers (-0 and NaN included), strings of up to
+ *   MAX_STRING code units (lone surrogates kept);
+ * - plain objects (prototype `Object.prototype`) of up to MAX_MEMBERS own enumerable string keys,
+ *   none of them `__proto__`, and dense arrays (prototype `Array.prototype`) of up to MAX_MEMBERS
+ *   elements and no other own properties, whose members are all of the kinds above.
+ * Any other value (nested containers, long strings, bigints, typed arrays, Maps, Dates, class
+ * instances, errors, ports, anything transferred) is replaced by its index among the message's
+ * side values, which postMessage clones (and whose transfer list it moves) as before. Nested
+ * containers go there because structured clone keeps shared references and cycles within a
+ * value, and tracking them would cost more than it saves. A value that turns out not to qualify
+ * half-way is rewound and sent whole as a side value: a plain object's getters then run once
+ * here and once more in clone.
+ *
+ * Object keys and task names are interned: the first time one is sent it is written out and
+ * given the next number, afterwards only the number travels, and the receiver keeps one string
+ * per number (so a worker looks task names up with the same string every time). The table is per
+ * direction and per worker, bounded by MAX_INTERNED; strings past it are written out each time.
+ * A batch that postMessage refuses must be given back with `rollback()`, so that both tables stay
+ * in step and its ring space is reused.
+ */
+import { Kind, type Batch } from '../protocol.js';
+import type { RingWriter } from './ring.js';
+import { MAX_INTERNED, MAX_MEMBERS, MAX_STRING, Tag, type Wire } from './tags.js';
+
+/** Why a value is not written as bytes: thrown within the encoder and caught where it began. */
+const NOT_BYTES = Symbol('not bytes');
+
+export class WireEncoder {
+  /** Where bytes go: the ring's memory while the batch fits there, else the private buffer. */
+  #u8: Uint8Array;
+  #view: DataView<ArrayBufferLike>;
+  #pos = 0;
+  /** The end of the room in #u8, and where this batch's bytes began in it. */
+  #limit = 0;
+  #base = 0;
+  /** Where in the ring this batch is being written (its length comes first), or -1. */
+  #ringAt = -1;
+  #own = new Uint8Array(4096);
+  #side: unknown[] | undefined;
+  #ids = new Map<string, number>();
+  #strings: string[] = [];
+  /** Interned strings the receiver is known to hold (the rest came in the last encoded batch). */
+  #committed = 0;
+  readonly #ring: RingWriter | undefined;
+  /** The last batch went into the ring (rollback gives its room back). */
+  #inRing = false;
+  /** The keys of the object written last, and their ids: the next object has them too, often. */
+  #lastKeys: string[] = [];
+
+  /** Without a ring, every batch travels as an ArrayBuffer. */
+  constructor(ring?: RingWriter) {
+    this.#ring = ring;
+    this.#u8 = this.#own;
+    this.#view = new DataView(this.#own.buffer);
+  }
+
+  /**
+   * Encodes a batch; then `commit()` once it is sent or `rollback()` if sending threw. Throws
+   * what reading a value threw (a getter), having rolled back.
+   */
+  encode(batch: Batch): Wire {
+    this.commit();
+    try {
+      return this.#encode(batch);
+    } catch (err) {
+      this.#side = undefined;
+      this.rollback();
+      throw err;
+    }
+  }
+
+  #encode(batch: Batch): Wire {
+    this.#side = undefined;
+    const ring = this.#ring;
+    const at = ring === undefined ? -1 : ring.claim();
+    if (at >= 0) {
+      this.#u8 = (ring as RingWriter).u8;
+      this.#view = (ring as RingWriter).view;
+      this.#base = at + 4;
+      this.#limit = at + (ring as RingWriter).room;
+    } else {
+      this.#toOwn();
+    }
+    this.#ringAt = at;
+    this.#pos = this.#base;
+    this.#u32(batch.length);
+    for (let i = 0; i < batch.length; i += 4) {
+      const kind = batch[i] as Kind;
+      this.#ensure(1);
+      this.#u8[this.#pos++] = kind;
+      this.#value(batch[i + 1]);
+      const b = batch[i + 2];
+      if (typeof b === 'string' && (kind === Kind.Run || kind === Kind.RunMany || kind === Kind.RunCtl || kind === Kind.RunTimed || kind === Kind.Stream)) {
+        this.#interned(b);
+      } else {
+        this.#value(b);
+      }
+      const c = batch[i + 3];
+      if (kind === Kind.RunMany || kind === Kind.PutMany || kind === Kind.OkMany) this.#list(c as unknown[]);
+      else this.#value(c);
+    }
+    let bytes: number | ArrayBuffer;
+    if (this.#ringAt >= 0) {
+      bytes = this.#ringAt;
+      this.#view.setUint32(bytes, this.#pos - this.#base, true);
+      (ring as RingWriter).advance(this.#pos);
+      this.#inRing = true;
+    } else {
+      bytes = this.#own.buffer.slice(0, this.#pos);
+    }
+    // (A cast: TypeScript keeps the narrowing from the reset above across the calls that fill it.)
+    const side = this.#side as unknown[] | undefined;
+    this.#side = undefined;
+    if (side === undefined) return bytes;
+    side[0] = bytes;
+    return side;
+  }
+
+  commit(): void {
+    this.#committed = this.#strings.length;
+    this.#inRing = false;
+  }
+
+  /** The last encoded batch was not sent: forget the strings it interned, free its ring room. */
+  rollback(): void {
+    this.#forget(this.#committed);
+    if (this.#inRing) this.#ring?.unadvance();
+    this.#inRing = false;
+  }
+
+  #forget(count: number): void {
+    while (this.#strings.length > count) this.#ids.delete(this.#strings.pop() as string);
+    this.#lastKeys.length = 0;
+  }
+
+  #toOwn(): void {
+    this.#u8 = this.#own;
+    this.#view = new DataView(this.#own.buffer);
+    this.#base = 0;
+    this.#limit = this.#own.length;
+  }
+
+  /** Room for n more bytes: the ring's stretch ran out, so the batch moves to the private
+   * buffer (it then travels as an ArrayBuffer), or the private buffer grows. */
+  #ensure(n: number): void {
+    if (this.#pos + n <= this.#limit) return;
+    const written = this.#pos - this.#base;
+    const from = this.#u8;
+    const start = this.#base;
+    let size = this.#own.length;
+    while (size < written + n) size *= 2;
+    if (size !== this.#own.length) this.#own = new Uint8Array(size);
+    if (from !== this.#own) this.#own.set(from.subarray(start, start + written));
+    this.#ringAt = -1;
+    this.#toOwn();
+    this.#pos = written;
+  }
+
+  #u32(n: number): void {
+    this.#ensure(4);
+    this.#view.setUint32(this.#pos, n, true);
+    this.#pos += 4;
+  }
+
+  #list(items: unknown[]): void {
+    this.#ensure(1);
+    this.#u8[this.#pos++] = Tag.List;
+    this.#u32(items.length);
+    for (let i = 0; i < items.length; i++) this.#value(items[i]);
+  }
+
+  /** One value: as bytes when it qualifies, else through the side array. */
+  #value(v: unknown): void {
+    if (this.#primitive(v)) return;
+    if (typeof v === 'object' && v !== null) {
+      const start = this.#pos - this.#base;
+      const interned = this.#strings.length;
+      try {
+        if (this.#container(v)) return;
+      } catch (err) {
+        if (err !== NOT_BYTES) throw err;
+      }
+      this.#pos = this.#base + start;
+      this.#forget(interned);
+    }
+    // Slot 0 is for the bytes, which come first in the wire array.
+    const side = (this.#side ??= [undefined]);
+    this.#ensure(5);
+    this.#u8[this.#pos] = Tag.Side;
+    this.#view.setUint32(this.#pos + 1, side.length, true);
+    this.#pos += 5;
+    side.push(v);
+  }
+
+  /** Writes v if it is a primitive written as bytes; false (nothing written) otherwise. */
+  #primitive(v: unknown): boolean {
+    switch (typeof v) {
+      case 'number':
+        this.#ensure(9);
+        if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
+          this.#u8[this.#pos] = Tag.Int32;
+          this.#view.setInt32(this.#pos + 1, v, true);
+          this.#pos += 5;
+        } else {
+          this.#u8[this.#pos] = Tag.Float64;
+          this.#view.setFloat64(this.#pos + 1, v, true);
+          this.#pos += 9;
+        }
+        return true;
+      case 'string':
+        if (v.length > MAX_STRING) return false;
+        this.#string(v);
+        return true;
+      case 'boolean':
+        this.#ensure(1);
+        this.#u8[this.#pos++] = v ? Tag.True : Tag.False;
+        return true;
+      case 'undefined':
+        this.#ensure(1);
+        this.#u8[this.#pos++] = Tag.Undefined;
+        return true;
+      case 'object':
+        if (v !== null) return false;
+        this.#ensure(1);
+        this.#u8[this.#pos++] = Tag.Null;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** A plain object or dense array of primitives; false when v is neither kind of container. */
+  #container(v: object): boolean {
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype) {
+      const keys = Object.keys(v);
+      if (keys.length > MAX_MEMBERS) return false;
+      this.#ensure(2);
+      this.#u8[this.#pos++] = Tag.Object;
+      this.#u8[this.#pos++] = keys.length;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        // Assigning __proto__ on the other side would set the prototype instead.
+        if (key === '__proto__' || key.length > MAX_STRING) return false;
+        this.#interned(key);
+        if (!this.#primitive((v as Record<string, unknown>)[key])) throw NOT_BYTES;
+      }
+      return true;
+    }
+    if (proto === Array.prototype && Array.isArray(v)) {
+      const n = v.length;
+      if (n > MAX_MEMBERS) return false;
+      this.#ensure(2);
+      this.#u8[this.#pos++] = Tag.Array;
+      this.#u8[this.#pos++] = n;
+      for (let i = 0; i < n; i++) if (!this.#primitive(v[i])) return false;
+      // Clone keeps holes (a hole reads as undefined here) and an array's other own properties:
+      // an array has exactly one own key per index only without either.
+      return Object.keys(v).length === n;
+    }
+    return false;
+  }
+
+  #interned(s: string): void {
+    const id = this.#ids.get(s);
+    if (id !== undefined) {
+      this.#ensure(3);
+      this.#u8[this.#pos] = Tag.Known;
+      this.#view.setUint16(this.#pos + 1, id, true);
+      this.#pos += 3;
+      return;
+    }
+    if (this.#strings.length < MAX_INTERNED && s.length <= MAX_STRING) {
+      this.#ids.set(s, this.#strings.length);
+      this.#strings.push(s);
+      this.#ensure(1);
+      this.#u8[this.#pos++] = Tag.Intern;
+    }
+    this.#string(s);
+  }
+
+  #string(s: string): void {
+    const n = s.length;
+    this.#ensure(5 + 2 * n);
+    const u8 = this.#u8;
+    const at = this.#pos + 5;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0xff) break;
+      u8[at + i] = c;
+    }
+    this.#view.setUint32(this.#pos + 1, n, true);
+    if (i === n) {
+      u8[this.#pos] = Tag.Latin1;
+      this.#pos = at + n;
+      return;
+    }
+    u8[this.#pos] = Tag.Utf16;
+    const view = this.#view;
+    for (let j = 0; j < n; j++) view.setUint16(at + 2 * j, s.charCodeAt(j), true);
+    this.#pos = at + 2 * n;
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The thread runtime's wire format (src/wire): every value arrives as structured clone would have
+ * delivered it, whichever path it took, and the shared ring never hands out unread bytes.
+ * "Sending" here is what postMessage does to a message: structuredClone.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { internal } from './helpers.js';
+
+const { WireEncoder } = (await import(internal('wire/encoder.js'))) as typeof import('../dist/wire/encoder.js');
+const { WireDecoder } = (await import(internal('wire/decoder.js'))) as typeof import('../dist/wire/decoder.js');
+const { newRing, RingReader, RingWriter, RING_BYTES } = (await import(internal('wire/ring.js'))) as typeof import('../dist/wire/ring.js');
+
+type Encoder = InstanceType<typeof WireEncoder>;
+type Decoder = InstanceType<typeof WireDecoder>;
+
+// Record kinds (src/protocol.ts): Run, RunMany, OkMany, Ok.
+const RUN = 2;
+const RUN_MANY = 11;
+const OK_MANY = 32;
+const OK = 22;
+
+function channel(withRing: boolean): { enc: Encoder; dec: Decoder } {
+  if (!withRing) return { enc: new WireEncoder(), dec: new WireDecoder() };
+  const ring = newRing();
+  return { enc: new WireEncoder(new RingWriter(ring)), dec: new WireDecoder(new RingReader(ring)) };
+}
+
+function send(enc: Encoder, batch: unknown[]): unknown {
+  const wire = structuredClone(enc.encode(batch));
+  enc.commit();
+  return wire;
+}
+
+function roundTrip(enc: Encoder, dec: Decoder, value: unknown): unknown {
+  const batch = dec.decode(send(enc, [OK, 7, value, 0]) as never);
+  assert.equal(batch.length, 4);
+  assert.equal(batch[0], OK);
+  assert.equal(batch[1], 7);
+  return batch[2];
+}
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+}
+
+const sparse = [1, , 3];
+const tagged = Object.assign([1, 2], { extra: 'kept' });
+const nullProto = Object.assign(Object.create(null) as object, { a: 1 });
+const manyKeys = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]));
+
+const VALUES: [string, unknown][] = [
+  ['undefined', undefined],
+  ['null', null],
+  ['true', true],
+  ['false', false],
+  ['int', 42],
+  ['negative int', -7],
+  ['int32 bounds', [2 ** 31 - 1, -(2 ** 31)]],
+  ['past int32', [2 ** 31, -(2 ** 31) - 1, 2 ** 53]],
+  ['fraction', 0.1],
+  ['NaN', NaN],
+  ['Infinity', [Infinity, -Infinity]],
+  ['empty string', ''],
+  ['latin1 string', 'héllo wörld\u00ff'],
+  ['two-byte string', 'naïve 日本 \u{1f600}'],
+  ['lone surrogates', 'a\ud800b\udfffc'],
+  ['string past the byte limit', 'x'.repeat(65)],
+  ['two-byte string past the limit', '日'.repeat(100)],
+  ['plain object', { a: 1, b: 'two', c: null, d: undefined, e: true }],
+  ['empty object', {}],
+  ['integer-like keys', { 2: 'b', 1: 'a', z: 0 }],
+  ['unicode keys', { 'ключ': 1, '\ud800': 2 }],
+  ['many keys', manyKeys],
+  ['array', [1, 'two', null, undefined, false]],
+  ['empty array', []],
+  ['long array', Array.from({ length: 100 }, (_, i) => i)],
+  ['nested', { a: { b: [1, { c: 2 }] } }],
+  ['sparse array', sparse],
+  ['array with its own property', tagged],
+  ['null-prototype object', nullProto],
+  ['__proto__ as own key', JSON.parse('{"__proto__": 5, "a": 1}')],
+  ['class instance', new Point(1, 2)],
+  ['Date', new Date(1e12)],
+  ['Map', new Map([[1, { a: 1 }]])],
+  ['Set', new Set(['a'])],
+  ['RegExp', /a+/gi],
+  ['bigint', 10n ** 30n],
+  ['typed array', new Float64Array([1.5, -0])],
+  ['ArrayBuffer', new Uint8Array([1, 2, 3]).buffer],
+  ['Error', Object.assign(new RangeError('bad'), { code: 'E_BAD' })],
+  ['object holding a typed array', { data: new Uint8Array([9]) }],
+];
+
+for (const withRing of [true, false]) {
+  describe(`wire, ${withRing ? 'through the shared ring' : 'as ArrayBuffers'}`, () => {
+    test('every kind of value arrives as structured clone delivers it', () => {
+      const { enc, dec } = channel(withRing);
+      for (const [name, value] of VALUES) {
+        const got = roundTrip(enc, dec, value);
+        assert.deepStrictEqual(got, structuredClone(value), name);
+        if (Array.isArray(value)) assert.deepStrictEqual(Object.keys(got as object), Object.keys(value), `${name}: own keys (holes, extras)`);
+      }
+    });
+
+    test('-0 stays -0, alone and inside containers', () => {
+      const { enc, dec } = channel(withRing);
+      assert.ok(Object.is(roundTrip(enc, dec, -0), -0));
+      assert.ok(Object.is((roundTrip(enc, dec, { z: -0 }) as { z: number }).z, -0));
+      assert.ok(Object.is((roundTrip(enc, dec, [-0]) as number[])[0], -0));
+    });
+
+    test('shared references and cycles within a value are kept', () => {
+      const { enc, dec } = channel(withRing);
+      const inner = { n: 1 };
+      const shared = roundTrip(enc, dec, { x: inner, y: inner }) as { x: object; y: object };
+      assert.equal(shared.x, shared.y);
+      const cyclic: { self?: unknown } = {};
+      cyclic.self = cyclic;
+      const back = roundTrip(enc, dec, cyclic) as { self: unknown };
+      assert.equal(back.self, back);
+    });
+
+    test('a getter runs and its value travels; a throwing getter throws from encode, and the channel stays in step', () => {
+      const { enc, dec } = channel(withRing);
+      let reads = 0;
+      const withGetter = {
+        get v() {
+          reads++;
+          return 5;
+        },
+      };
+      assert.deepStrictEqual(roundTrip(enc, dec, withGetter), { v: 5 });
+      assert.equal(reads, 1);
+      const boom = new Error('getter failed');
+      const throwing = {
+        fresh1: 1,
+        get bad(): number {
+          throw boom;
+        },
+      };
+      assert.throws(() => enc.encode([OK, 1, throwing, 0]), (err) => err === boom);
+      // The failed batch interned `fresh1`; the decoder never saw it, so it must be sent again.
+      assert.deepStrictEqual(roundTrip(enc, dec, { fresh1: 2, fresh2: 3 }), { fresh1: 2, fresh2: 3 });
+    });
+
+    test('grouped records, task names and many keys keep their places', () => {
+      const { enc, dec } = channel(withRing);
+      const pairs = [1, { a: 1, b: 2 }, 2, { a: 3, b: 4 }, 3, 'x'.repeat(100)];
+      const batch = [RUN_MANY, 0, 'add', pairs, RUN, 9, 'mul', [2, 3], OK_MANY, 0, 0, [4, 5, 6, undefined]];
+      for (let round = 0; round < 3; round++) assert.deepStrictEqual(dec.decode(send(enc, batch) as never), batch);
+      // Past the intern table's bound, strings are written out, and still arrive.
+      const keys = Array.from({ length: 5000 }, (_, i) => ({ [`key${i}`]: i }));
+      const got = dec.decode(send(enc, [OK_MANY, 0, 0, keys.flatMap((k, i) => [i, k])]) as never);
+      assert.deepStrictEqual(got[3], keys.flatMap((k, i) => [i, k]));
+    });
+
+    test('a batch refused by postMessage is rolled back: its interned strings are sent again', () => {
+      const { enc, dec } = channel(withRing);
+      // Encoding succeeds (a function goes to the side values); cloning then refuses it.
+      const wire = enc.encode([OK, 1, { newKey: 1 }, 0, OK, 2, () => {}, 0]);
+      assert.throws(() => structuredClone(wire), { name: 'DataCloneError' });
+      enc.rollback();
+      assert.deepStrictEqual(roundTrip(enc, dec, { newKey: 2 }), { newKey: 2 });
+    });
+  });
+}
+
+describe('wire ring', () => {
+  test('the writer never fills the ring up to the reader\'s cursor, which would read as empty', () => {
+    const sab = newRing();
+    const writer = new RingWriter(sab);
+    const reader = new RingReader(sab);
+    const first = writer.claim();
+    writer.advance(first + 1000);
+    reader.release(first + 1000);
+    // The longer stretch is the one to the end; fill it.
+    const second = writer.claim();
+    assert.equal(second, first + 1000);
+    const secondEnd = second + writer.room;
+    writer.advance(secondEnd);
+    // Then the one before the reader's cursor: the writer wraps to the start.
+    const third = writer.claim();
+    assert.equal(third, first);
+    const thirdEnd = third + writer.room;
+    assert.ok(thirdEnd < first + 1000, 'short of the cursor');
+    writer.advance(thirdEnd);
+    assert.equal(writer.claim(), -1, 'full: nothing until the reader moves on');
+    // The reader finishes the region at the end: the stretch after the third region is free.
+    reader.release(secondEnd);
+    assert.equal(writer.claim(), thirdEnd);
+    assert.equal(thirdEnd + writer.room, secondEnd - 1);
+  });
+
+  test('a reader that lags never sees its unread bytes overwritten; a full ring falls back to ArrayBuffers', () => {
+    const { enc, dec } = channel(true);
+    const batchOf = (i: number) => [RUN_MANY, 0, 'add', Array.from({ length: 40 }, (_, k) => [i * 100 + k, { a: i, b: k, s: `s${i}` }]).flat()];
+    // Held back: about 1 KiB each, so the 128 KiB ring fills and the rest travel on their own.
+    const held: unknown[] = [];
+    const batches: unknown[][] = [];
+    for (let i = 0; i < 300; i++) {
+      batches.push(batchOf(i));
+      held.push(send(enc, batches[i] as unknown[]));
+    }
+    assert.ok(held.some((w) => typeof w === 'number'), 'some went through the ring');
+    assert.ok(held.some((w) => w instanceof ArrayBuffer), 'some did not fit and went as ArrayBuffers');
+    for (let i = 0; i < held.length; i++) assert.deepStrictEqual(dec.decode(held[i] as never), batches[i], `batch ${i}`);
+    // Read in step, the ring wraps around many times and keeps being used.
+    let viaRing = 0;
+    for (let i = 0; i < 2000; i++) {
+      const batch = batchOf(i);
+      const wire = send(enc, batch);
+      if (typeof wire === 'number') viaRing++;
+      assert.deepStrictEqual(dec.decode(wire as never), batch);
+    }
+    assert.equal(viaRing, 2000);
+  });
+
+  test('a reader that lags by up to a whole ring while the ring wraps around gets every batch intact', () => {
+    const { enc, dec } = channel(true);
+    const queue: [unknown, unknown[]][] = [];
+    let viaRing = 0;
+    for (let i = 0; i < 4000; i++) {
+      // 3–6 KiB a batch; the lag swings between 1 and 40 batches, past what the ring holds.
+      const batch = [OK_MANY, 0, 0, Array.from({ length: 600 + ((i * 37) % 600) }, (_, k) => i + k)];
+      const wire = send(enc, batch);
+      if (typeof wire === 'number') viaRing++;
+      queue.push([wire, batch]);
+      const lag = 1 + (Math.floor(i / 50) % 40);
+      while (queue.length > lag) {
+        const [w, expected] = queue.shift() as [unknown, unknown[]];
+        assert.deepStrictEqual(dec.decode(w as never), expected);
+      }
+    }
+    assert.ok(viaRing > 3000, `${viaRing} of 4000 through the ring`);
+  });
+
+  test('a reader two batches behind, with batches of random sizes, in and past the ring', () => {
+    const { enc, dec } = channel(true);
+    let seed = 1;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const queue: [unknown, unknown[]][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const n = Math.floor(random() ** 3 * (RING_BYTES / 8));
+      // Now and then one bigger than the whole ring.
+      const length = i % 700 === 0 ? 20_000 : n % 500;
+      const batch = [OK, i, 'y'.repeat(n % 60), 0, OK_MANY, 0, 0, Array.from({ length }, (_, k) => k * 0.5)];
+      queue.push([send(enc, batch), batch]);
+      if (queue.length > 2) {
+        const [wire, expected] = queue.shift() as [unknown, unknown[]];
+        assert.deepStrictEqual(dec.decode(wire as never), expected, `batch ${i - 2}`);
+      }
+    }
+  });
+});
