@@ -106,6 +106,30 @@ for (const withRing of [true, false]) {
       }
     });
 
+    test('objects of changing shapes, in runs and alternating, keep their keys and order', () => {
+      const { enc, dec } = channel(withRing);
+      const shapes = [{ a: 1, b: 2 }, { b: 3, a: 4 }, { a: 5 }, { a: 6, b: 7, c: 8 }, { c: 9, a: 10 }, {}];
+      const batch = [OK_MANY, 0, 0, [...shapes, ...shapes, ...shapes.reverse()].flatMap((o, i) => [i, o])];
+      for (let round = 0; round < 3; round++) {
+        const got = dec.decode(send(enc, batch) as never);
+        assert.deepStrictEqual(got, batch);
+        const pairs = got[3] as unknown[];
+        for (let i = 1; i < pairs.length; i += 2) assert.deepStrictEqual(Object.keys(pairs[i] as object), Object.keys((batch[3] as unknown[])[i] as object));
+      }
+    });
+
+    test('an enumerable property added to Object.prototype does not travel, as with clone', () => {
+      const { enc, dec } = channel(withRing);
+      Object.defineProperty(Object.prototype, 'polluted', { value: 1, enumerable: true, configurable: true });
+      try {
+        const got = roundTrip(enc, dec, { a: 1 }) as object;
+        assert.deepStrictEqual(Object.keys(got), ['a']);
+      } finally {
+        delete (Object.prototype as { polluted?: unknown }).polluted;
+      }
+      assert.deepStrictEqual(roundTrip(enc, dec, { a: 2 }), { a: 2 });
+    });
+
     test('-0 stays -0, alone and inside containers', () => {
       const { enc, dec } = channel(withRing);
       assert.ok(Object.is(roundTrip(enc, dec, -0), -0));

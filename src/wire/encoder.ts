@@ -33,6 +33,11 @@ import { Kind, type Batch } from '../protocol.js';
 import type { RingWriter } from './ring.js';
 import { MAX_INTERNED, MAX_MEMBERS, MAX_STRING, Tag, type Wire } from './tags.js';
 
+function enumerableOnObjectPrototype(): boolean {
+  for (const key in Object.prototype) return key !== undefined;
+  return false;
+}
+
 /** Why a value is not written as bytes: thrown within the encoder and caught where it began. */
 const NOT_BYTES = Symbol('not bytes');
 
@@ -55,8 +60,11 @@ export class WireEncoder {
   readonly #ring: RingWriter | undefined;
   /** The last batch went into the ring (rollback gives its room back). */
   #inRing = false;
-  /** The keys of the object written last, and their ids: the next object has them too, often. */
+  /** The keys of the objects written last, by place, and their ids (-1: not interned). */
   #lastKeys: string[] = [];
+  #lastIds: number[] = [];
+  /** Whether plain objects may be read with for-in (checked once per batch, see #container). */
+  #forIn: boolean | undefined;
 
   /** Without a ring, every batch travels as an ArrayBuffer. */
   constructor(ring?: RingWriter) {
@@ -82,6 +90,7 @@ export class WireEncoder {
 
   #encode(batch: Batch): Wire {
     this.#side = undefined;
+    this.#forIn = undefined;
     const ring = this.#ring;
     const at = ring === undefined ? -1 : ring.claim();
     if (at >= 0) {
@@ -244,18 +253,32 @@ export class WireEncoder {
   #container(v: object): boolean {
     const proto = Object.getPrototypeOf(v);
     if (proto === Object.prototype) {
-      const keys = Object.keys(v);
-      if (keys.length > MAX_MEMBERS) return false;
+      // for-in lists exactly the own enumerable string keys, in Object.keys order, without
+      // allocating them, as long as Object.prototype has no enumerable property of its own.
+      if ((this.#forIn ??= !enumerableOnObjectPrototype()) === false) return false;
       this.#ensure(2);
-      this.#u8[this.#pos++] = Tag.Object;
-      this.#u8[this.#pos++] = keys.length;
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as string;
+      this.#u8[this.#pos] = Tag.Object;
+      const countAt = this.#pos + 1 - this.#base;
+      this.#pos += 2;
+      const keys = this.#lastKeys;
+      const ids = this.#lastIds;
+      let n = 0;
+      for (const key in v) {
         // Assigning __proto__ on the other side would set the prototype instead.
-        if (key === '__proto__' || key.length > MAX_STRING) return false;
-        this.#interned(key);
+        if (n === MAX_MEMBERS || key === '__proto__' || key.length > MAX_STRING) return false;
+        // Objects often come in runs of one shape: the same key at the same place has its id.
+        const id = keys[n] === key ? (ids[n] as number) : -1;
+        if (id >= 0) {
+          this.#known(id);
+        } else {
+          this.#interned(key);
+          keys[n] = key;
+          ids[n] = this.#ids.get(key) ?? -1;
+        }
+        n++;
         if (!this.#primitive((v as Record<string, unknown>)[key])) throw NOT_BYTES;
       }
+      this.#u8[this.#base + countAt] = n;
       return true;
     }
     if (proto === Array.prototype && Array.isArray(v)) {
@@ -272,13 +295,17 @@ export class WireEncoder {
     return false;
   }
 
+  #known(id: number): void {
+    this.#ensure(3);
+    this.#u8[this.#pos] = Tag.Known;
+    this.#view.setUint16(this.#pos + 1, id, true);
+    this.#pos += 3;
+  }
+
   #interned(s: string): void {
     const id = this.#ids.get(s);
     if (id !== undefined) {
-      this.#ensure(3);
-      this.#u8[this.#pos] = Tag.Known;
-      this.#view.setUint16(this.#pos + 1, id, true);
-      this.#pos += 3;
+      this.#known(id);
       return;
     }
     if (this.#strings.length < MAX_INTERNED && s.length <= MAX_STRING) {
