@@ -10,6 +10,7 @@ import { internal } from './helpers.js';
 const { WireEncoder } = (await import(internal('wire/encoder.js'))) as typeof import('../dist/wire/encoder.js');
 const { WireDecoder } = (await import(internal('wire/decoder.js'))) as typeof import('../dist/wire/decoder.js');
 const { newRing, RingReader, RingWriter, RING_BYTES } = (await import(internal('wire/ring.js'))) as typeof import('../dist/wire/ring.js');
+const { worthEncoding, isPlainBatch } = (await import(internal('wire/tags.js'))) as typeof import('../dist/wire/tags.js');
 
 type Encoder = InstanceType<typeof WireEncoder>;
 type Decoder = InstanceType<typeof WireDecoder>;
@@ -278,5 +279,21 @@ describe('wire ring', () => {
         assert.deepStrictEqual(dec.decode(wire as never), expected, `batch ${i - 2}`);
       }
     }
+  });
+});
+
+describe('wire over IPC (process runtime)', () => {
+  test('a round trip of one task goes as it is; batches of several tasks are encoded', () => {
+    assert.equal(worthEncoding([RUN, 1, 'add', { a: 1 }]), false);
+    assert.equal(worthEncoding([OK, 1, 2, 0, 25, 1, 0.5, 0]), false, 'an answer and its load report');
+    assert.equal(worthEncoding([RUN_MANY, 0, 'add', [1, 2, 3, 4]]), true);
+    assert.equal(worthEncoding([OK, 1, 2, 0, OK, 2, 3, 0, OK, 3, 4, 0]), true);
+  });
+
+  test('a plain batch and each encoded form are told apart on arrival', () => {
+    const enc = new WireEncoder();
+    assert.equal(isPlainBatch([OK, 1, 2, 0]), true);
+    assert.equal(isPlainBatch(enc.encode([OK_MANY, 0, 0, [1, 2]])), false);
+    assert.equal(isPlainBatch(enc.encode([OK_MANY, 0, 0, [1, new Map()]])), false, 'bytes and side values');
   });
 });

@@ -9,6 +9,9 @@ import { createRequire } from 'node:module';
 import type { Readable, Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Kind, type Batch } from '../protocol.js';
+import { WireDecoder } from '../wire/decoder.js';
+import { WireEncoder } from '../wire/encoder.js';
+import { isPlainBatch, worthEncoding, type Wire } from '../wire/tags.js';
 import { inheritedExecArgv } from './exec-argv.js';
 import type { Runtime, SpawnOptions, WorkerTransport } from './types.js';
 
@@ -30,7 +33,10 @@ class ProcessTransport implements WorkerTransport {
    * code of the user's runs in a child that has not said Hello, and cancelStart() can kill it.
    * Undefined once Hello came (or the start was cancelled).
    */
-  #held: Batch[] | undefined = [];
+  #held: Wire[] | undefined = [];
+  /** Batches of several tasks travel in the wire format (src/wire) as ArrayBuffers, cheaper to
+   * serialise than the values they hold; see worthEncoding. There is no shared ring here. */
+  readonly #encoder = new WireEncoder();
   /** Why the start failed in the parent (a held batch IPC refused), reported with the exit. */
   #startError: Error | undefined;
 
@@ -51,7 +57,9 @@ class ProcessTransport implements WorkerTransport {
     });
     this.pid = this.#child.pid ?? -1;
     let error: Error | undefined;
-    this.#child.on('message', (batch: Batch) => {
+    const decoder = new WireDecoder();
+    this.#child.on('message', (wire: Wire) => {
+      const batch = isPlainBatch(wire) ? wire : decoder.decode(wire);
       if (batch[0] === Kind.Hello) return this.#hello();
       events.message(batch);
     });
@@ -70,14 +78,20 @@ class ProcessTransport implements WorkerTransport {
   }
 
   send(batch: Batch): void {
-    if (this.#held !== undefined) {
-      // A value that cannot be sent must throw here, as the contract says (clones as IPC does).
-      structuredClone(batch);
-      this.#held.push(batch);
-      return;
+    if (this.#held === undefined && !this.#child.connected) return;
+    const wire = worthEncoding(batch) ? this.#encoder.encode(batch) : batch;
+    try {
+      if (this.#held !== undefined) {
+        // A value that cannot be sent must throw here, as the contract says (clones as IPC does).
+        structuredClone(wire);
+        this.#held.push(wire);
+      } else {
+        this.#child.send(wire);
+      }
+    } catch (err) {
+      this.#encoder.rollback();
+      throw err;
     }
-    if (!this.#child.connected) return;
-    this.#child.send(batch);
   }
 
   #hello(): void {
@@ -85,7 +99,7 @@ class ProcessTransport implements WorkerTransport {
     if (held === undefined) return;
     this.#held = undefined;
     try {
-      for (const batch of held) this.send(batch);
+      for (const wire of held) this.#child.send(wire);
     } catch (err) {
       // Cloned once already (see send), so not expected: should IPC refuse a batch all the same,
       // the child would wait for Boot forever. It is a failed start, with this error.
