@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { internal } from './helpers.js';
+import { internal, pool, RUNTIMES } from './helpers.js';
 
 const { WireEncoder } = (await import(internal('wire/encoder.js'))) as typeof import('../dist/wire/encoder.js');
 const { WireDecoder } = (await import(internal('wire/decoder.js'))) as typeof import('../dist/wire/decoder.js');
@@ -51,6 +51,8 @@ class Point {
 const sparse = [1, , 3];
 const tagged = Object.assign([1, 2], { extra: 'kept' });
 const nullProto = Object.assign(Object.create(null) as object, { a: 1 });
+const holeAndExtra = Object.assign([1, , 3], { x: 9 });
+const frozen = Object.freeze({ a: 1, nested: Object.freeze([1]) });
 const manyKeys = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]));
 
 const VALUES: [string, unknown][] = [
@@ -81,6 +83,9 @@ const VALUES: [string, unknown][] = [
   ['long array', Array.from({ length: 100 }, (_, i) => i)],
   ['nested', { a: { b: [1, { c: 2 }] } }],
   ['sparse array', sparse],
+  ['array with a hole and its own property', holeAndExtra],
+  ['frozen object', frozen],
+  ['keys Object.prototype also has', { constructor: 'x', toString: 1, hasOwnProperty: null, valueOf: 'v' }],
   ['array with its own property', tagged],
   ['null-prototype object', nullProto],
   ['__proto__ as own key', JSON.parse('{"__proto__": 5, "a": 1}')],
@@ -129,6 +134,29 @@ for (const withRing of [true, false]) {
         delete (Object.prototype as { polluted?: unknown }).polluted;
       }
       assert.deepStrictEqual(roundTrip(enc, dec, { a: 2 }), { a: 2 });
+    });
+
+    test('a Proxy is refused as clone refuses it, not read through', () => {
+      const { enc } = channel(withRing);
+      for (const target of [{ a: 1 }, [1, 2]]) {
+        assert.throws(() => structuredClone(enc.encode([OK, 1, new Proxy(target, {}), 0])), { name: 'DataCloneError' });
+        enc.rollback();
+      }
+    });
+
+    test('an accessor on Object.prototype does not run for a key that arrives, as with clone', () => {
+      const { enc, dec } = channel(withRing);
+      let ran = 0;
+      Object.defineProperty(Object.prototype, 'onlySetter', { set: () => void ran++, configurable: true });
+      try {
+        for (let round = 0; round < 2; round++) {
+          const got = roundTrip(enc, dec, { onlySetter: 5, other: 1 }) as Record<string, unknown>;
+          assert.deepStrictEqual(Object.getOwnPropertyDescriptor(got, 'onlySetter'), { value: 5, writable: true, enumerable: true, configurable: true });
+        }
+      } finally {
+        delete (Object.prototype as { onlySetter?: unknown }).onlySetter;
+      }
+      assert.equal(ran, 0);
     });
 
     test('-0 stays -0, alone and inside containers', () => {
@@ -296,4 +324,27 @@ describe('wire over IPC (process runtime)', () => {
     assert.equal(isPlainBatch(enc.encode([OK_MANY, 0, 0, [1, 2]])), false);
     assert.equal(isPlainBatch(enc.encode([OK_MANY, 0, 0, [1, new Map()]])), false, 'bytes and side values');
   });
+});
+
+describe('wire in a pool: a refused batch leaves both sides in step', () => {
+  for (const runtime of RUNTIMES) {
+    test(`${runtime}: batches before and after a value that cannot be cloned, both ways`, async (t) => {
+      const p = pool(t, { worker: 'basic', size: 1, runtime });
+      await p.ready();
+      const burst = (make: (i: number) => unknown) => Promise.all(Array.from({ length: 5 }, (_, i) => p.run('echo', make(i))));
+      const alpha = (i: number) => ({ alpha: i });
+      const betaAlpha = (i: number) => ({ beta: i, alpha: -i });
+      // Parent to worker: an encoded batch interns `alpha`; a refused send must not forget it.
+      assert.deepStrictEqual(await burst(alpha), [0, 1, 2, 3, 4].map(alpha));
+      await assert.rejects(p.run('echo', () => 1), { code: 'LOOPFLEET_ERR_DATA_CLONE' });
+      assert.deepStrictEqual(await burst(betaAlpha), [0, 1, 2, 3, 4].map(betaAlpha));
+      assert.deepStrictEqual(await burst(alpha), [0, 1, 2, 3, 4].map(alpha));
+      // Worker to parent: the same with a result that cannot be cloned.
+      const gamma = (i: number) => ({ gamma: i, s: `s${i}` });
+      assert.deepStrictEqual(await burst(gamma), [0, 1, 2, 3, 4].map(gamma));
+      await assert.rejects(p.run('returnsFunction'), { code: 'LOOPFLEET_ERR_DATA_CLONE' });
+      assert.deepStrictEqual(await burst(gamma), [0, 1, 2, 3, 4].map(gamma));
+      assert.deepStrictEqual(await burst(alpha), [0, 1, 2, 3, 4].map(alpha));
+    });
+  }
 });

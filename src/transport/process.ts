@@ -82,12 +82,14 @@ class ProcessTransport implements WorkerTransport {
     const wire = worthEncoding(batch) ? this.#encoder.encode(batch) : batch;
     try {
       if (this.#held !== undefined) {
-        // A value that cannot be sent must throw here, as the contract says (clones as IPC does).
-        structuredClone(wire);
-        this.#held.push(wire);
+        // A value that cannot be sent must throw here, as the contract says (clones as IPC
+        // does); the clone is what goes at Hello, so a held batch is what it was when sent.
+        this.#held.push(structuredClone(wire));
       } else {
         this.#child.send(wire);
       }
+      // (When the batch went as it is, there is nothing pending: both are no-ops then.)
+      this.#encoder.commit();
     } catch (err) {
       this.#encoder.rollback();
       throw err;

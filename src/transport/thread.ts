@@ -80,6 +80,7 @@ class ThreadTransport implements WorkerTransport {
       // No transfer list unless there is something to move: an empty one still costs a parse.
       if (transfer === undefined || transfer.length === 0) this.#worker.postMessage(wire);
       else this.#worker.postMessage(wire, transfer as TransferListItem[]);
+      this.#encoder.commit();
     } catch (err) {
       this.#encoder.rollback();
       throw err;

@@ -5,6 +5,9 @@ import { Tag, type Wire } from './tags.js';
 
 export class WireDecoder {
   readonly #strings: string[] = [];
+  /** Per interned string: whether Object.prototype had a property of that name when it came. */
+  readonly #shadows: boolean[] = [];
+  #onPrototype = false;
   readonly #ring: RingReader | undefined;
   #buf: Buffer | Uint8Array = new Uint8Array(0);
   #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
@@ -79,13 +82,18 @@ export class WireDecoder {
       case Tag.Latin1:
       case Tag.Utf16:
         return this.#string();
-      case Tag.Known:
+      case Tag.Known: {
         this.#pos = at + 3;
-        return this.#strings[view.getUint16(at + 1, true)];
+        const s = this.#strings[view.getUint16(at + 1, true)];
+        // Out of step with the sender's table: a bug, and better loud than a wrong key.
+        if (s === undefined) throw new Error(`loopfleet wire: unknown interned string ${view.getUint16(at + 1, true)}`);
+        return s;
+      }
       case Tag.Intern: {
         this.#pos = at + 1;
         const s = this.#string();
         this.#strings.push(s);
+        this.#shadows.push(s in Object.prototype);
         return s;
       }
       case Tag.Object: {
@@ -93,8 +101,12 @@ export class WireDecoder {
         this.#pos = at + 2;
         const o: Record<string, unknown> = {};
         for (let k = 0; k < count; k++) {
-          const key = this.#read() as string;
-          o[key] = this.#read();
+          const key = this.#key();
+          const value = this.#read();
+          // Clone defines properties. Assigning one that Object.prototype also has could run
+          // its setter or fail (a frozen prototype): those few are defined instead.
+          if (this.#onPrototype) Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+          else o[key] = value;
         }
         return o;
       }
@@ -110,6 +122,20 @@ export class WireDecoder {
       default:
         throw new Error(`loopfleet wire: unknown tag ${String(tag)} at byte ${at}`);
     }
+  }
+
+  /** An object's key, and whether Object.prototype has a property of that name (#onPrototype). */
+  #key(): string {
+    const at = this.#pos;
+    if (this.#buf[at] === Tag.Known) {
+      const id = this.#view.getUint16(at + 1, true);
+      const key = this.#read() as string;
+      this.#onPrototype = this.#shadows[id] === true;
+      return key;
+    }
+    const key = this.#read() as string;
+    this.#onPrototype = key in Object.prototype;
+    return key;
   }
 
   #items(n: number): unknown[] {

@@ -26,9 +26,11 @@
  * given the next number, afterwards only the number travels, and the receiver keeps one string
  * per number (so a worker looks task names up with the same string every time). The table is per
  * direction and per worker, bounded by MAX_INTERNED; strings past it are written out each time.
- * A batch that postMessage refuses must be given back with `rollback()`, so that both tables stay
- * in step and its ring space is reused.
+ * After each `encode`, the caller says what became of the batch: `commit()` once postMessage took
+ * it, `rollback()` if postMessage refused it, so that both tables stay in step and its ring room
+ * is reused. A rollback with no encoded batch pending does nothing.
  */
+import { types } from 'node:util';
 import { Kind, type Batch } from '../protocol.js';
 import type { RingWriter } from './ring.js';
 import { MAX_INTERNED, MAX_MEMBERS, MAX_STRING, Tag, type Wire } from './tags.js';
@@ -60,6 +62,8 @@ export class WireEncoder {
   readonly #ring: RingWriter | undefined;
   /** The last batch went into the ring (rollback gives its room back). */
   #inRing = false;
+  /** An encoded batch awaits commit() or rollback(). */
+  #pending = false;
   /** The keys of the objects written last, by place, and their ids (-1: not interned). */
   #lastKeys: string[] = [];
   #lastIds: number[] = [];
@@ -74,16 +78,19 @@ export class WireEncoder {
   }
 
   /**
-   * Encodes a batch; then `commit()` once it is sent or `rollback()` if sending threw. Throws
-   * what reading a value threw (a getter), having rolled back.
+   * Encodes a batch; then `commit()` once it is sent or `rollback()` if sending threw (a batch
+   * left pending counts as sent). Throws what reading a value threw (a getter), having undone
+   * what it wrote.
    */
   encode(batch: Batch): Wire {
     this.commit();
     try {
-      return this.#encode(batch);
+      const wire = this.#encode(batch);
+      this.#pending = true;
+      return wire;
     } catch (err) {
       this.#side = undefined;
-      this.rollback();
+      this.#undo();
       throw err;
     }
   }
@@ -139,13 +146,19 @@ export class WireEncoder {
   commit(): void {
     this.#committed = this.#strings.length;
     this.#inRing = false;
+    this.#pending = false;
   }
 
-  /** The last encoded batch was not sent: forget the strings it interned, free its ring room. */
+  /** The batch encoded last was not sent: forget the strings it interned, free its ring room. */
   rollback(): void {
+    if (this.#pending) this.#undo();
+  }
+
+  #undo(): void {
     this.#forget(this.#committed);
     if (this.#inRing) this.#ring?.unadvance();
     this.#inRing = false;
+    this.#pending = false;
   }
 
   #forget(count: number): void {
@@ -252,6 +265,8 @@ export class WireEncoder {
   /** A plain object or dense array of primitives; false when v is neither kind of container. */
   #container(v: object): boolean {
     const proto = Object.getPrototypeOf(v);
+    // A Proxy answers for its target here; clone refuses it (DataCloneError), and still will.
+    if ((proto === Object.prototype || proto === Array.prototype) && types.isProxy(v)) return false;
     if (proto === Object.prototype) {
       // for-in lists exactly the own enumerable string keys, in Object.keys order, without
       // allocating them, as long as Object.prototype has no enumerable property of its own.
@@ -287,9 +302,13 @@ export class WireEncoder {
       this.#ensure(2);
       this.#u8[this.#pos++] = Tag.Array;
       this.#u8[this.#pos++] = n;
-      for (let i = 0; i < n; i++) if (!this.#primitive(v[i])) return false;
-      // Clone keeps holes (a hole reads as undefined here) and an array's other own properties:
-      // an array has exactly one own key per index only without either.
+      for (let i = 0; i < n; i++) {
+        const item: unknown = v[i];
+        // Clone keeps holes (a hole reads as undefined here).
+        if (item === undefined && !(i in v)) return false;
+        if (!this.#primitive(item)) return false;
+      }
+      // Clone keeps an array's other own properties too: without holes, their count gives them.
       return Object.keys(v).length === n;
     }
     return false;

@@ -23,6 +23,8 @@ export function processChannel(): ParentChannel {
           // The callback runs once the message is written to the IPC pipe, not when send() returns.
           send(wire, undefined, {}, () => onSent());
         }
+        // (When the batch went as it is, there is nothing pending: both are no-ops then.)
+        encoder.commit();
       } catch (err) {
         encoder.rollback();
         throw err;

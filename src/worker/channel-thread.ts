@@ -21,6 +21,7 @@ export function threadChannel(): ParentChannel {
       try {
         if (transfer === undefined || transfer.length === 0) port.postMessage(wire);
         else port.postMessage(wire, transfer as TransferListItem[]);
+        encoder.commit();
       } catch (err) {
         encoder.rollback();
         throw err;
