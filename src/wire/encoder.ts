@@ -5,8 +5,8 @@
  * Why: cloning a small plain object such as `{ a: 1, b: 2 }` costs about half a microsecond
  * between serialising and deserialising it, and an array or ArrayBuffer message costs a few
  * microseconds more per crossing than a number. Written as tagged bytes into the shared ring
- * (ring.ts), a batch of such tasks crosses as one number, and both sides spend a fraction of that
- * in JavaScript.
+ * (ring.ts, through sink.ts), a batch of such tasks crosses as one number, and both sides spend a
+ * fraction of that in JavaScript.
  *
  * Only values whose copy is exactly what structured clone would give are written as bytes:
  * - `undefined`, `null`, booleans, numbers (-0 and NaN included), strings of up to
@@ -33,6 +33,7 @@
 import { types } from 'node:util';
 import { Kind, type Batch } from '../protocol.js';
 import type { RingWriter } from './ring.js';
+import { ByteSink } from './sink.js';
 import { MAX_INTERNED, MAX_MEMBERS, MAX_STRING, Tag, type Wire } from './tags.js';
 
 function enumerableOnObjectPrototype(): boolean {
@@ -44,24 +45,12 @@ function enumerableOnObjectPrototype(): boolean {
 const NOT_BYTES = Symbol('not bytes');
 
 export class WireEncoder {
-  /** Where bytes go: the ring's memory while the batch fits there, else the private buffer. */
-  #u8: Uint8Array;
-  #view: DataView<ArrayBufferLike>;
-  #pos = 0;
-  /** The end of the room in #u8, and where this batch's bytes began in it. */
-  #limit = 0;
-  #base = 0;
-  /** Where in the ring this batch is being written (its length comes first), or -1. */
-  #ringAt = -1;
-  #own = new Uint8Array(4096);
+  readonly #out: ByteSink;
   #side: unknown[] | undefined;
   #ids = new Map<string, number>();
   #strings: string[] = [];
   /** Interned strings the receiver is known to hold (the rest came in the last encoded batch). */
   #committed = 0;
-  readonly #ring: RingWriter | undefined;
-  /** The last batch went into the ring (rollback gives its room back). */
-  #inRing = false;
   /** An encoded batch awaits commit() or rollback(). */
   #pending = false;
   /** The keys of the objects written last, by place, and their ids (-1: not interned). */
@@ -72,9 +61,7 @@ export class WireEncoder {
 
   /** Without a ring, every batch travels as an ArrayBuffer. */
   constructor(ring?: RingWriter) {
-    this.#ring = ring;
-    this.#u8 = this.#own;
-    this.#view = new DataView(this.#own.buffer);
+    this.#out = new ByteSink(ring);
   }
 
   /**
@@ -96,25 +83,14 @@ export class WireEncoder {
   }
 
   #encode(batch: Batch): Wire {
+    const out = this.#out;
     this.#side = undefined;
     this.#forIn = undefined;
-    const ring = this.#ring;
-    const at = ring === undefined ? -1 : ring.claim();
-    if (at >= 0) {
-      this.#u8 = (ring as RingWriter).u8;
-      this.#view = (ring as RingWriter).view;
-      this.#base = at + 4;
-      this.#limit = at + (ring as RingWriter).room;
-    } else {
-      this.#toOwn();
-    }
-    this.#ringAt = at;
-    this.#pos = this.#base;
-    this.#u32(batch.length);
+    out.begin();
+    out.u32(batch.length);
     for (let i = 0; i < batch.length; i += 4) {
       const kind = batch[i] as Kind;
-      this.#ensure(1);
-      this.#u8[this.#pos++] = kind;
+      out.byte(kind);
       this.#value(batch[i + 1]);
       const b = batch[i + 2];
       if (typeof b === 'string' && (kind === Kind.Run || kind === Kind.RunMany || kind === Kind.RunCtl || kind === Kind.RunTimed || kind === Kind.Stream)) {
@@ -126,15 +102,7 @@ export class WireEncoder {
       if (kind === Kind.RunMany || kind === Kind.PutMany || kind === Kind.OkMany) this.#list(c as unknown[]);
       else this.#value(c);
     }
-    let bytes: number | ArrayBuffer;
-    if (this.#ringAt >= 0) {
-      bytes = this.#ringAt;
-      this.#view.setUint32(bytes, this.#pos - this.#base, true);
-      (ring as RingWriter).advance(this.#pos);
-      this.#inRing = true;
-    } else {
-      bytes = this.#own.buffer.slice(0, this.#pos);
-    }
+    const bytes = out.finish();
     // (A cast: TypeScript keeps the narrowing from the reset above across the calls that fill it.)
     const side = this.#side as unknown[] | undefined;
     this.#side = undefined;
@@ -145,7 +113,7 @@ export class WireEncoder {
 
   commit(): void {
     this.#committed = this.#strings.length;
-    this.#inRing = false;
+    this.#out.sent();
     this.#pending = false;
   }
 
@@ -156,8 +124,7 @@ export class WireEncoder {
 
   #undo(): void {
     this.#forget(this.#committed);
-    if (this.#inRing) this.#ring?.unadvance();
-    this.#inRing = false;
+    this.#out.unsent();
     this.#pending = false;
   }
 
@@ -166,104 +133,35 @@ export class WireEncoder {
     this.#lastKeys.length = 0;
   }
 
-  #toOwn(): void {
-    this.#u8 = this.#own;
-    this.#view = new DataView(this.#own.buffer);
-    this.#base = 0;
-    this.#limit = this.#own.length;
-  }
-
-  /** Room for n more bytes: the ring's stretch ran out, so the batch moves to the private
-   * buffer (it then travels as an ArrayBuffer), or the private buffer grows. */
-  #ensure(n: number): void {
-    if (this.#pos + n <= this.#limit) return;
-    const written = this.#pos - this.#base;
-    const from = this.#u8;
-    const start = this.#base;
-    let size = this.#own.length;
-    while (size < written + n) size *= 2;
-    if (size !== this.#own.length) this.#own = new Uint8Array(size);
-    if (from !== this.#own) this.#own.set(from.subarray(start, start + written));
-    this.#ringAt = -1;
-    this.#toOwn();
-    this.#pos = written;
-  }
-
-  #u32(n: number): void {
-    this.#ensure(4);
-    this.#view.setUint32(this.#pos, n, true);
-    this.#pos += 4;
-  }
-
   #list(items: unknown[]): void {
-    this.#ensure(1);
-    this.#u8[this.#pos++] = Tag.List;
-    this.#u32(items.length);
+    this.#out.tag32(Tag.List, items.length);
     for (let i = 0; i < items.length; i++) this.#value(items[i]);
   }
 
   /** One value: as bytes when it qualifies, else through the side array. */
   #value(v: unknown): void {
-    if (this.#primitive(v)) return;
+    const out = this.#out;
+    if (out.primitive(v)) return;
     if (typeof v === 'object' && v !== null) {
-      const start = this.#pos - this.#base;
+      const start = out.mark;
       const interned = this.#strings.length;
       try {
         if (this.#container(v)) return;
       } catch (err) {
         if (err !== NOT_BYTES) throw err;
       }
-      this.#pos = this.#base + start;
+      out.rewind(start);
       this.#forget(interned);
     }
     // Slot 0 is for the bytes, which come first in the wire array.
     const side = (this.#side ??= [undefined]);
-    this.#ensure(5);
-    this.#u8[this.#pos] = Tag.Side;
-    this.#view.setUint32(this.#pos + 1, side.length, true);
-    this.#pos += 5;
+    out.tag32(Tag.Side, side.length);
     side.push(v);
-  }
-
-  /** Writes v if it is a primitive written as bytes; false (nothing written) otherwise. */
-  #primitive(v: unknown): boolean {
-    switch (typeof v) {
-      case 'number':
-        this.#ensure(9);
-        if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
-          this.#u8[this.#pos] = Tag.Int32;
-          this.#view.setInt32(this.#pos + 1, v, true);
-          this.#pos += 5;
-        } else {
-          this.#u8[this.#pos] = Tag.Float64;
-          this.#view.setFloat64(this.#pos + 1, v, true);
-          this.#pos += 9;
-        }
-        return true;
-      case 'string':
-        if (v.length > MAX_STRING) return false;
-        this.#string(v);
-        return true;
-      case 'boolean':
-        this.#ensure(1);
-        this.#u8[this.#pos++] = v ? Tag.True : Tag.False;
-        return true;
-      case 'undefined':
-        this.#ensure(1);
-        this.#u8[this.#pos++] = Tag.Undefined;
-        return true;
-      case 'object':
-        if (v !== null) return false;
-        this.#ensure(1);
-        this.#u8[this.#pos++] = Tag.Null;
-        return true;
-      default:
-        return false;
-    }
   }
 
   /** A plain object or dense array of primitives; false when v is neither kind of container. */
   #container(v: object): boolean {
+    const out = this.#out;
     const proto = Object.getPrototypeOf(v);
     // A Proxy answers for its target here; clone refuses it (DataCloneError), and still will.
     if ((proto === Object.prototype || proto === Array.prototype) && types.isProxy(v)) return false;
@@ -271,10 +169,9 @@ export class WireEncoder {
       // for-in lists exactly the own enumerable string keys, in Object.keys order, without
       // allocating them, as long as Object.prototype has no enumerable property of its own.
       if ((this.#forIn ??= !enumerableOnObjectPrototype()) === false) return false;
-      this.#ensure(2);
-      this.#u8[this.#pos] = Tag.Object;
-      const countAt = this.#pos + 1 - this.#base;
-      this.#pos += 2;
+      out.byte(Tag.Object);
+      const countAt = out.mark;
+      out.byte(0);
       const keys = this.#lastKeys;
       const ids = this.#lastIds;
       let n = 0;
@@ -284,29 +181,28 @@ export class WireEncoder {
         // Objects often come in runs of one shape: the same key at the same place has its id.
         const id = keys[n] === key ? (ids[n] as number) : -1;
         if (id >= 0) {
-          this.#known(id);
+          out.tag16(Tag.Known, id);
         } else {
           this.#interned(key);
           keys[n] = key;
           ids[n] = this.#ids.get(key) ?? -1;
         }
         n++;
-        if (!this.#primitive((v as Record<string, unknown>)[key])) throw NOT_BYTES;
+        if (!out.primitive((v as Record<string, unknown>)[key])) throw NOT_BYTES;
       }
-      this.#u8[this.#base + countAt] = n;
+      out.patch(countAt, n);
       return true;
     }
     if (proto === Array.prototype && Array.isArray(v)) {
       const n = v.length;
       if (n > MAX_MEMBERS) return false;
-      this.#ensure(2);
-      this.#u8[this.#pos++] = Tag.Array;
-      this.#u8[this.#pos++] = n;
+      out.byte(Tag.Array);
+      out.byte(n);
       for (let i = 0; i < n; i++) {
         const item: unknown = v[i];
         // Clone keeps holes (a hole reads as undefined here).
         if (item === undefined && !(i in v)) return false;
-        if (!this.#primitive(item)) return false;
+        if (!out.primitive(item)) return false;
       }
       // Clone keeps an array's other own properties too: without holes, their count gives them.
       return Object.keys(v).length === n;
@@ -314,48 +210,17 @@ export class WireEncoder {
     return false;
   }
 
-  #known(id: number): void {
-    this.#ensure(3);
-    this.#u8[this.#pos] = Tag.Known;
-    this.#view.setUint16(this.#pos + 1, id, true);
-    this.#pos += 3;
-  }
-
   #interned(s: string): void {
     const id = this.#ids.get(s);
     if (id !== undefined) {
-      this.#known(id);
+      this.#out.tag16(Tag.Known, id);
       return;
     }
     if (this.#strings.length < MAX_INTERNED && s.length <= MAX_STRING) {
       this.#ids.set(s, this.#strings.length);
       this.#strings.push(s);
-      this.#ensure(1);
-      this.#u8[this.#pos++] = Tag.Intern;
+      this.#out.byte(Tag.Intern);
     }
-    this.#string(s);
-  }
-
-  #string(s: string): void {
-    const n = s.length;
-    this.#ensure(5 + 2 * n);
-    const u8 = this.#u8;
-    const at = this.#pos + 5;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0xff) break;
-      u8[at + i] = c;
-    }
-    this.#view.setUint32(this.#pos + 1, n, true);
-    if (i === n) {
-      u8[this.#pos] = Tag.Latin1;
-      this.#pos = at + n;
-      return;
-    }
-    u8[this.#pos] = Tag.Utf16;
-    const view = this.#view;
-    for (let j = 0; j < n; j++) view.setUint16(at + 2 * j, s.charCodeAt(j), true);
-    this.#pos = at + 2 * n;
+    this.#out.string(s);
   }
 }
