@@ -348,3 +348,16 @@ describe('wire in a pool: a refused batch leaves both sides in step', () => {
     });
   }
 });
+
+describe('wire: a message lost to deserialisation', () => {
+  test('thread: the worker ends with the error, its task fails with it, and a replacement serves the next', async (t) => {
+    type Lost = typeof import('./fixtures/lost-message.js').default;
+    const p = pool<Lost>(t, { worker: 'lost-message', size: 1, runtime: 'thread' });
+    await assert.rejects(p.run('loseMessage'), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'LOOPFLEET_ERR_WORKER_CRASHED');
+      assert.match(err.message, /could not deserialise a message/);
+      return true;
+    });
+    assert.equal(await p.run('ok'), 'ok');
+  });
+});

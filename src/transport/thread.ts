@@ -65,6 +65,12 @@ class ThreadTransport implements WorkerTransport {
     this.#worker.on('error', (err) => {
       error = err;
     });
+    // A message from the worker that could not be deserialised is lost, and with it any strings
+    // it interned (src/wire): the channel cannot go on, so the worker ends with that error.
+    this.#worker.on('messageerror', (err) => {
+      error ??= err;
+      void this.#worker.terminate();
+    });
     this.#exited = new Promise((resolve) => {
       this.#worker.once('exit', (exitCode) => {
         const report: ExitReport = { exitCode, signal: null, error };

@@ -29,7 +29,15 @@ export function threadChannel(): ParentChannel {
       // postMessage hands the message to the receiving port synchronously: it has left.
       onSent?.();
     },
-    onMessage: (handler: (batch: Batch) => void) => port.on('message', (wire: Wire) => handler(decoder.decode(wire))),
+    onMessage: (handler: (batch: Batch) => void) => {
+      port.on('message', (wire: Wire) => handler(decoder.decode(wire)));
+      // A message that could not be deserialised is lost, and with it any strings it interned:
+      // the channel cannot go on. Rare (Node's docs name objects received in a vm.Context); the
+      // worker dies loudly with the error, and the parent fails its tasks and replaces it.
+      port.on('messageerror', (err: Error) => {
+        throw err;
+      });
+    },
     exit: (code) => process.exit(code),
     // The start gate (StartGate in protocol.ts): Booting -> Loading, unless the parent made it
     // Cancelled first. A worker started without one (never by the pool) just loads.
