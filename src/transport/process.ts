@@ -58,8 +58,21 @@ class ProcessTransport implements WorkerTransport {
     this.pid = this.#child.pid ?? -1;
     let error: Error | undefined;
     const decoder = new WireDecoder();
+    let undecodable = false;
     this.#child.on('message', (wire: Wire) => {
-      const batch = isPlainBatch(wire) ? wire : decoder.decode(wire);
+      if (undecodable) return;
+      let batch: Batch;
+      try {
+        batch = isPlainBatch(wire) ? wire : decoder.decode(wire);
+      } catch (err) {
+        // Bytes that do not decode (a bug on one side): the channel is out of step, and nothing
+        // after this can be trusted. The child ends with the error instead of the parent process
+        // crashing in this handler.
+        undecodable = true;
+        error ??= err as Error;
+        this.#child.kill('SIGKILL');
+        return;
+      }
       if (batch[0] === Kind.Hello) return this.#hello();
       events.message(batch);
     });

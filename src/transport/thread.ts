@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { WireDecoder } from '../wire/decoder.js';
 import { WireEncoder } from '../wire/encoder.js';
 import { newRing, RingReader, RingWriter } from '../wire/ring.js';
+import type { Wire } from '../wire/tags.js';
 import { StartGate, type Batch } from '../protocol.js';
 import { threadStack } from '../metrics/stack.js';
 import { threadExecArgv, withoutRefused } from './exec-argv.js';
@@ -61,7 +62,23 @@ class ThreadTransport implements WorkerTransport {
     this.pid = this.#worker.threadId;
     let error: Error | undefined;
     const decoder = new WireDecoder(new RingReader(toParent));
-    this.#worker.on('message', (wire) => events.message(decoder.decode(wire)));
+    let undecodable = false;
+    this.#worker.on('message', (wire: Wire) => {
+      if (undecodable) return;
+      let batch: Batch;
+      try {
+        batch = decoder.decode(wire);
+      } catch (err) {
+        undecodable = true;
+        // Bytes that do not decode (a bug on one side): the channel is out of step, and nothing
+        // after this can be trusted. The worker ends with the error instead of the parent
+        // process crashing in this handler.
+        error ??= err as Error;
+        void this.#worker.terminate();
+        return;
+      }
+      events.message(batch);
+    });
     this.#worker.on('error', (err) => {
       error = err;
     });
