@@ -159,6 +159,42 @@ for (const withRing of [true, false]) {
       assert.equal(ran, 0);
     });
 
+    test('a batch encoded while another is (a getter sends) arrives first and intact, and so does the outer one', () => {
+      const { enc, dec } = channel(withRing);
+      const sent: unknown[] = [];
+      const post = (batch: unknown[]) => {
+        sent.push(structuredClone(enc.encode(batch)));
+        enc.commit();
+      };
+      roundTrip(enc, dec, { known: 1 });
+      const nested = [OK, 2, { known: 2, fresh: 'n' }, 0];
+      const outer = [OK, 1, { early: 1, get trigger() {
+        post(nested);
+        return 'x';
+      }, late: 3 }, 0, OK, 3, { early: 4 }, 0];
+      post(outer);
+      assert.equal(sent.length, 2);
+      // The nested one left first, so it is read first.
+      assert.deepStrictEqual(dec.decode(sent[0] as never), nested);
+      assert.deepStrictEqual(dec.decode(sent[1] as never), [OK, 1, { early: 1, trigger: 'x', late: 3 }, 0, OK, 3, { early: 4 }, 0]);
+      // And both tables are still in step.
+      assert.deepStrictEqual(roundTrip(enc, dec, { fresh: 5, early: 6, late: 7 }), { fresh: 5, early: 6, late: 7 });
+    });
+
+    test('an accessor added to Object.prototype after a key was first sent still does not run', () => {
+      const { enc, dec } = channel(withRing);
+      assert.deepStrictEqual(roundTrip(enc, dec, { label: 'a' }), { label: 'a' });
+      let ran = 0;
+      Object.defineProperty(Object.prototype, 'label', { set: () => void ran++, configurable: true });
+      try {
+        const got = roundTrip(enc, dec, { label: 'b' }) as Record<string, unknown>;
+        assert.deepStrictEqual(Object.getOwnPropertyDescriptor(got, 'label'), { value: 'b', writable: true, enumerable: true, configurable: true });
+      } finally {
+        delete (Object.prototype as { label?: unknown }).label;
+      }
+      assert.equal(ran, 0);
+    });
+
     test('-0 stays -0, alone and inside containers', () => {
       const { enc, dec } = channel(withRing);
       assert.ok(Object.is(roundTrip(enc, dec, -0), -0));
@@ -270,6 +306,16 @@ describe('wire ring', () => {
       assert.deepStrictEqual(dec.decode(wire as never), batch);
     }
     assert.equal(viaRing, 2000);
+  });
+
+  test('a rolled-back batch gives its ring room back', () => {
+    const { enc } = channel(true);
+    const first = enc.encode([OK, 1, 'a', 0]);
+    assert.equal(typeof first, 'number');
+    enc.rollback();
+    assert.equal(enc.encode([OK, 2, 'b', 0]), first, 'the same offset again');
+    enc.commit();
+    assert.notEqual(enc.encode([OK, 3, 'c', 0]), first);
   });
 
   test('a reader that lags by up to a whole ring while the ring wraps around gets every batch intact', () => {

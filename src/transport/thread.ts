@@ -62,31 +62,29 @@ class ThreadTransport implements WorkerTransport {
     this.pid = this.#worker.threadId;
     let error: Error | undefined;
     const decoder = new WireDecoder(new RingReader(toParent));
-    let undecodable = false;
+    // The channel cannot go on once a message from the worker is lost (it could not be
+    // deserialised) or its bytes do not decode (a bug on one side): later batches may use
+    // strings interned in it (src/wire). The worker ends with that error, nothing more from it
+    // is read, and the parent process does not crash in a handler.
+    let broken = false;
+    const fail = (err: unknown): void => {
+      broken = true;
+      error ??= err as Error;
+      void this.#worker.terminate();
+    };
     this.#worker.on('message', (wire: Wire) => {
-      if (undecodable) return;
+      if (broken) return;
       let batch: Batch;
       try {
         batch = decoder.decode(wire);
       } catch (err) {
-        undecodable = true;
-        // Bytes that do not decode (a bug on one side): the channel is out of step, and nothing
-        // after this can be trusted. The worker ends with the error instead of the parent
-        // process crashing in this handler.
-        error ??= err as Error;
-        void this.#worker.terminate();
-        return;
+        return fail(err);
       }
       events.message(batch);
     });
+    this.#worker.on('messageerror', fail);
     this.#worker.on('error', (err) => {
       error = err;
-    });
-    // A message from the worker that could not be deserialised is lost, and with it any strings
-    // it interned (src/wire): the channel cannot go on, so the worker ends with that error.
-    this.#worker.on('messageerror', (err) => {
-      error ??= err;
-      void this.#worker.terminate();
     });
     this.#exited = new Promise((resolve) => {
       this.#worker.once('exit', (exitCode) => {

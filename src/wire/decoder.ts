@@ -3,14 +3,14 @@ import type { Batch } from '../protocol.js';
 import type { RingReader } from './ring.js';
 import { Tag, type Wire } from './tags.js';
 
+const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+
 export class WireDecoder {
   readonly #strings: string[] = [];
-  /** Per interned string: whether Object.prototype had a property of that name when it came. */
-  readonly #shadows: boolean[] = [];
-  #onPrototype = false;
   readonly #ring: RingReader | undefined;
-  #buf: Buffer | Uint8Array = new Uint8Array(0);
-  #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  #buf: Buffer | Uint8Array = EMPTY;
+  #view: DataView<ArrayBufferLike> = EMPTY_VIEW;
   #pos = 0;
   #side: unknown[] | undefined;
 
@@ -52,6 +52,11 @@ export class WireDecoder {
     }
     if (this.#pos !== end) throw new Error(`loopfleet wire: a batch of ${end - this.#pos} bytes more or less than it said`);
     if (typeof bytes === 'number') ring?.release(end);
+    else {
+      // Not keeping a large batch's bytes alive until the next one.
+      this.#buf = EMPTY;
+      this.#view = EMPTY_VIEW;
+    }
     this.#side = undefined;
     return batch;
   }
@@ -93,7 +98,6 @@ export class WireDecoder {
         this.#pos = at + 1;
         const s = this.#string();
         this.#strings.push(s);
-        this.#shadows.push(s in Object.prototype);
         return s;
       }
       case Tag.Object: {
@@ -101,11 +105,11 @@ export class WireDecoder {
         this.#pos = at + 2;
         const o: Record<string, unknown> = {};
         for (let k = 0; k < count; k++) {
-          const key = this.#key();
+          const key = this.#read() as string;
           const value = this.#read();
           // Clone defines properties. Assigning one that Object.prototype also has could run
           // its setter or fail (a frozen prototype): those few are defined instead.
-          if (this.#onPrototype) Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+          if (key in Object.prototype) Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
           else o[key] = value;
         }
         return o;
@@ -122,20 +126,6 @@ export class WireDecoder {
       default:
         throw new Error(`loopfleet wire: unknown tag ${String(tag)} at byte ${at}`);
     }
-  }
-
-  /** An object's key, and whether Object.prototype has a property of that name (#onPrototype). */
-  #key(): string {
-    const at = this.#pos;
-    if (this.#buf[at] === Tag.Known) {
-      const id = this.#view.getUint16(at + 1, true);
-      const key = this.#read() as string;
-      this.#onPrototype = this.#shadows[id] === true;
-      return key;
-    }
-    const key = this.#read() as string;
-    this.#onPrototype = key in Object.prototype;
-    return key;
   }
 
   #items(n: number): unknown[] {

@@ -45,7 +45,12 @@ function enumerableOnObjectPrototype(): boolean {
 const NOT_BYTES = Symbol('not bytes');
 
 export class WireEncoder {
-  readonly #out: ByteSink;
+  /** Where the batch being encoded goes: #main (with the ring), or #spare for a nested one. */
+  #out: ByteSink;
+  readonly #main: ByteSink;
+  #spare: ByteSink | undefined;
+  /** 1 while a batch is being encoded, 2 while a nested one is (see #encodeNested). */
+  #depth = 0;
   #side: unknown[] | undefined;
   #ids = new Map<string, number>();
   #strings: string[] = [];
@@ -61,7 +66,8 @@ export class WireEncoder {
 
   /** Without a ring, every batch travels as an ArrayBuffer. */
   constructor(ring?: RingWriter) {
-    this.#out = new ByteSink(ring);
+    this.#main = new ByteSink(ring);
+    this.#out = this.#main;
   }
 
   /**
@@ -70,7 +76,9 @@ export class WireEncoder {
    * what it wrote.
    */
   encode(batch: Batch): Wire {
+    if (this.#depth > 0) return this.#encodeNested(batch);
     this.commit();
+    this.#depth = 1;
     try {
       const wire = this.#encode(batch);
       this.#pending = true;
@@ -79,6 +87,28 @@ export class WireEncoder {
       this.#side = undefined;
       this.#undo();
       throw err;
+    } finally {
+      this.#depth = 0;
+    }
+  }
+
+  /**
+   * A batch encoded while another is (a getter in a value sent something: cancelling a task
+   * flushes at once). Its message leaves before the outer batch's, so it must not depend on
+   * it: it goes as an ArrayBuffer (the outer batch holds the ring's stretch), interns nothing,
+   * and refers only to strings the receiver already holds. Its commit() and rollback() are
+   * no-ops: they would otherwise settle the outer batch.
+   */
+  #encodeNested(batch: Batch): Wire {
+    const outer = this.#side;
+    this.#out = this.#spare ??= new ByteSink();
+    this.#depth = 2;
+    try {
+      return this.#encode(batch);
+    } finally {
+      this.#out = this.#main;
+      this.#depth = 1;
+      this.#side = outer;
     }
   }
 
@@ -112,6 +142,7 @@ export class WireEncoder {
   }
 
   commit(): void {
+    if (this.#depth > 0) return;
     this.#committed = this.#strings.length;
     this.#out.sent();
     this.#pending = false;
@@ -119,7 +150,7 @@ export class WireEncoder {
 
   /** The batch encoded last was not sent: forget the strings it interned, free its ring room. */
   rollback(): void {
-    if (this.#pending) this.#undo();
+    if (this.#pending && this.#depth === 0) this.#undo();
   }
 
   #undo(): void {
@@ -179,13 +210,15 @@ export class WireEncoder {
         // Assigning __proto__ on the other side would set the prototype instead.
         if (n === MAX_MEMBERS || key === '__proto__' || key.length > MAX_STRING) return false;
         // Objects often come in runs of one shape: the same key at the same place has its id.
-        const id = keys[n] === key ? (ids[n] as number) : -1;
+        const id = keys[n] === key && this.#depth === 1 ? (ids[n] as number) : -1;
         if (id >= 0) {
           out.tag16(Tag.Known, id);
         } else {
           this.#interned(key);
-          keys[n] = key;
-          ids[n] = this.#ids.get(key) ?? -1;
+          if (this.#depth === 1) {
+            keys[n] = key;
+            ids[n] = this.#ids.get(key) ?? -1;
+          }
         }
         n++;
         if (!out.primitive((v as Record<string, unknown>)[key])) throw NOT_BYTES;
@@ -212,11 +245,12 @@ export class WireEncoder {
 
   #interned(s: string): void {
     const id = this.#ids.get(s);
-    if (id !== undefined) {
+    // A nested batch arrives first: only strings the receiver already holds.
+    if (id !== undefined && (this.#depth === 1 || id < this.#committed)) {
       this.#out.tag16(Tag.Known, id);
       return;
     }
-    if (this.#strings.length < MAX_INTERNED && s.length <= MAX_STRING) {
+    if (this.#depth === 1 && this.#strings.length < MAX_INTERNED && s.length <= MAX_STRING) {
       this.#ids.set(s, this.#strings.length);
       this.#strings.push(s);
       this.#out.byte(Tag.Intern);

@@ -6,6 +6,9 @@
 import type { RingWriter } from './ring.js';
 import { MAX_STRING, Tag } from './tags.js';
 
+/** Own buffer size kept after a batch; a larger one is let go. */
+const KEEP_BYTES = 256 * 1024;
+
 export class ByteSink {
   /** Where bytes go now: the ring's memory, or the sink's own buffer. */
   u8: Uint8Array;
@@ -48,7 +51,15 @@ export class ByteSink {
   /** Ends the batch: its offset in the ring (taken now), or its bytes as an ArrayBuffer. */
   finish(): number | ArrayBuffer {
     const at = this.#ringAt;
-    if (at < 0) return (this.#own.buffer as ArrayBuffer).slice(0, this.pos);
+    if (at < 0) {
+      const bytes = (this.#own.buffer as ArrayBuffer).slice(0, this.pos);
+      // A batch far larger than usual does not keep its buffer for good.
+      if (this.#own.length > KEEP_BYTES) {
+        this.#own = new Uint8Array(4096);
+        this.#toOwn();
+      }
+      return bytes;
+    }
     this.view.setUint32(at, this.pos - this.#base, true);
     (this.#ring as RingWriter).advance(this.pos);
     this.#inRing = true;

@@ -4,7 +4,8 @@ import { WireDecoder } from '../wire/decoder.js';
 import { WireEncoder } from '../wire/encoder.js';
 import { RingReader, RingWriter } from '../wire/ring.js';
 import type { Wire } from '../wire/tags.js';
-import { StartGate, type Batch } from '../protocol.js';
+import { serializeError } from '../error-codec.js';
+import { Kind, StartGate, type Batch } from '../protocol.js';
 import type { ParentChannel } from '../transport/types.js';
 
 export function threadChannel(): ParentChannel {
@@ -15,28 +16,46 @@ export function threadChannel(): ParentChannel {
   const rings = Array.isArray(shared?.loopfleetRings) ? (shared.loopfleetRings as SharedArrayBuffer[]) : undefined;
   const encoder = new WireEncoder(rings?.[1] && new RingWriter(rings[1]));
   const decoder = new WireDecoder(rings?.[0] && new RingReader(rings[0]));
+  const send = (batch: Batch, transfer?: readonly TransferListItem[]): void => {
+    const wire = encoder.encode(batch);
+    try {
+      if (transfer === undefined || transfer.length === 0) port.postMessage(wire);
+      else port.postMessage(wire, transfer as TransferListItem[]);
+      encoder.commit();
+    } catch (err) {
+      encoder.rollback();
+      throw err;
+    }
+  };
+  // The channel cannot go on once a message from the parent is lost (it could not be
+  // deserialised; rare, Node's docs name objects received in a vm.Context) or its bytes do not
+  // decode (a bug on one side): later batches may use strings interned in it (src/wire). The
+  // worker reports the error as fatal and exits, explicitly: a throw could be swallowed by a
+  // user's 'uncaughtException' handler, leaving tasks pending for good.
+  const fail = (err: unknown): void => {
+    try {
+      send([Kind.Fatal, 0, serializeError(err), 0]);
+    } finally {
+      process.exit(1);
+    }
+  };
   return {
     send: (batch, transfer, onSent) => {
-      const wire = encoder.encode(batch);
-      try {
-        if (transfer === undefined || transfer.length === 0) port.postMessage(wire);
-        else port.postMessage(wire, transfer as TransferListItem[]);
-        encoder.commit();
-      } catch (err) {
-        encoder.rollback();
-        throw err;
-      }
+      send(batch, transfer);
       // postMessage hands the message to the receiving port synchronously: it has left.
       onSent?.();
     },
     onMessage: (handler: (batch: Batch) => void) => {
-      port.on('message', (wire: Wire) => handler(decoder.decode(wire)));
-      // A message that could not be deserialised is lost, and with it any strings it interned:
-      // the channel cannot go on. Rare (Node's docs name objects received in a vm.Context); the
-      // worker dies loudly with the error, and the parent fails its tasks and replaces it.
-      port.on('messageerror', (err: Error) => {
-        throw err;
+      port.on('message', (wire: Wire) => {
+        let batch: Batch;
+        try {
+          batch = decoder.decode(wire);
+        } catch (err) {
+          return fail(err);
+        }
+        handler(batch);
       });
+      port.on('messageerror', fail);
     },
     exit: (code) => process.exit(code),
     // The start gate (StartGate in protocol.ts): Booting -> Loading, unless the parent made it
