@@ -10,7 +10,7 @@ import { internal, pool, RUNTIMES } from './helpers.js';
 const { WireEncoder } = (await import(internal('wire/encoder.js'))) as typeof import('../dist/wire/encoder.js');
 const { WireDecoder } = (await import(internal('wire/decoder.js'))) as typeof import('../dist/wire/decoder.js');
 const { newRing, RingReader, RingWriter, RING_BYTES } = (await import(internal('wire/ring.js'))) as typeof import('../dist/wire/ring.js');
-const { worthEncoding, isPlainBatch } = (await import(internal('wire/tags.js'))) as typeof import('../dist/wire/tags.js');
+const { worthEncoding, isPlainBatch } = (await import(internal('wire/ipc.js'))) as typeof import('../dist/wire/ipc.js');
 
 type Encoder = InstanceType<typeof WireEncoder>;
 type Decoder = InstanceType<typeof WireDecoder>;

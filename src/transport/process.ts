@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Kind, type Batch } from '../protocol.js';
 import { WireDecoder } from '../wire/decoder.js';
 import { WireEncoder } from '../wire/encoder.js';
-import { isPlainBatch, worthEncoding, type Wire } from '../wire/tags.js';
+import { isPlainBatch, worthEncoding } from '../wire/ipc.js';
+import type { Wire } from '../wire/tags.js';
 import { inheritedExecArgv } from './exec-argv.js';
 import type { Runtime, SpawnOptions, WorkerTransport } from './types.js';
 
@@ -92,22 +93,19 @@ class ProcessTransport implements WorkerTransport {
 
   send(batch: Batch): void {
     if (this.#held === undefined && !this.#child.connected) return;
-    const wire = worthEncoding(batch) ? this.#encoder.encode(batch) : batch;
-    try {
-      if (this.#held !== undefined) {
-        // A value that cannot be sent must throw here, as the contract says (clones as IPC
-        // does); the clone is what goes at Hello, so a held batch is what it was when sent.
-        this.#held.push(structuredClone(wire));
-      } else {
-        this.#child.send(wire);
-      }
-      // (When the batch went as it is, there is nothing pending: both are no-ops then.)
-      this.#encoder.commit();
-    } catch (err) {
-      this.#encoder.rollback();
-      throw err;
-    }
+    if (worthEncoding(batch)) this.#encoder.send(batch, this.#post, undefined);
+    else this.#post(batch);
   }
+
+  readonly #post = (wire: Wire): void => {
+    if (this.#held !== undefined) {
+      // A value that cannot be sent must throw here, as the contract says (clones as IPC does);
+      // the clone is what goes at Hello, so a held batch is what it was when sent.
+      this.#held.push(structuredClone(wire));
+    } else {
+      this.#child.send(wire);
+    }
+  };
 
   #hello(): void {
     const held = this.#held;

@@ -96,17 +96,14 @@ class ThreadTransport implements WorkerTransport {
   }
 
   send(batch: Batch, transfer?: readonly TransferListItem[]): void {
-    const wire = this.#encoder.encode(batch);
-    try {
-      // No transfer list unless there is something to move: an empty one still costs a parse.
-      if (transfer === undefined || transfer.length === 0) this.#worker.postMessage(wire);
-      else this.#worker.postMessage(wire, transfer as TransferListItem[]);
-      this.#encoder.commit();
-    } catch (err) {
-      this.#encoder.rollback();
-      throw err;
-    }
+    this.#encoder.send(batch, this.#post, transfer);
   }
+
+  readonly #post = (wire: Wire, transfer: readonly TransferListItem[] | undefined): void => {
+    // No transfer list unless there is something to move: an empty one still costs a parse.
+    if (transfer === undefined || transfer.length === 0) this.#worker.postMessage(wire);
+    else this.#worker.postMessage(wire, transfer as TransferListItem[]);
+  };
 
   async terminate(): Promise<void> {
     await this.#worker.terminate();

@@ -1,4 +1,4 @@
-/** Reads batches in the thread runtime's wire format (tags.ts), written by encoder.ts. */
+/** Reads batches in the wire format (tags.ts), written by encoder.ts. */
 import type { Batch } from '../protocol.js';
 import type { RingReader } from './ring.js';
 import { Tag, type Wire } from './tags.js';

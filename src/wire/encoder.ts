@@ -1,6 +1,6 @@
 /**
- * Writes batches in the thread runtime's wire format (tags.ts): bytes for what structured clone
- * is slow at, structured clone for the rest.
+ * Writes batches in the wire format (tags.ts): bytes for what structured clone is slow at,
+ * structured clone for the rest.
  *
  * Why: cloning a small plain object such as `{ a: 1, b: 2 }` costs about half a microsecond
  * between serialising and deserialising it, and an array or ArrayBuffer message costs a few
@@ -89,6 +89,21 @@ export class WireEncoder {
       throw err;
     } finally {
       this.#depth = 0;
+    }
+  }
+
+  /**
+   * Encodes a batch and hands it to `post` (a postMessage or an IPC send, which throws when a
+   * side value cannot be cloned), then commits it, or rolls it back and rethrows.
+   */
+  send<T>(batch: Batch, post: (wire: Wire, extra: T) => void, extra: T): void {
+    const wire = this.encode(batch);
+    try {
+      post(wire, extra);
+      this.commit();
+    } catch (err) {
+      this.rollback();
+      throw err;
     }
   }
 

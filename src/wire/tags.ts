@@ -1,6 +1,8 @@
 /**
- * The thread runtime's wire format: how a batch (protocol.ts) travels between a pool and a worker
- * thread. The why, and which values take which path, is in encoder.ts.
+ * loopfleet's wire format: how a batch (protocol.ts) travels between a pool and a worker, as
+ * tagged bytes in a shared ring on threads, and as an ArrayBuffer over IPC for batches of
+ * several tasks on processes (ipc.ts). The why, and which values take which path, is in
+ * encoder.ts.
  *
  * Bytes: `u32 slots`, then per record `u8 kind` and its three slots as tagged values (below).
  * A message on the port is one of:
@@ -43,27 +45,5 @@ export const MAX_MEMBERS = 32;
 /** Interned strings per direction; past this, strings are written out every time. */
 export const MAX_INTERNED = 4096;
 
-import { Kind } from '../protocol.js';
-
 /** What a batch is on the port (see above). */
 export type Wire = number | ArrayBuffer | unknown[];
-
-/**
- * Whether a batch is worth encoding where the bytes cannot be shared (the process runtime, over
- * IPC): there every encoded batch costs an ArrayBuffer on each side, about what cloning a few
- * small objects costs, so a round trip of one task (one or two records) is sent as it is, and
- * only batches of several tasks, where encoding saves the most, are encoded.
- */
-export function worthEncoding(batch: readonly unknown[]): boolean {
-  if (batch.length > 8) return true;
-  for (let i = 0; i < batch.length; i += 4) {
-    const kind = batch[i];
-    if (kind === Kind.RunMany || kind === Kind.PutMany || kind === Kind.OkMany) return true;
-  }
-  return false;
-}
-
-/** A message that is a batch as it is, not in the wire format (see worthEncoding). */
-export function isPlainBatch(message: unknown): message is unknown[] {
-  return Array.isArray(message) && !(message[0] instanceof ArrayBuffer);
-}

@@ -3,7 +3,8 @@ import type { Batch } from '../protocol.js';
 import type { ParentChannel } from '../transport/types.js';
 import { WireDecoder } from '../wire/decoder.js';
 import { WireEncoder } from '../wire/encoder.js';
-import { isPlainBatch, worthEncoding, type Wire } from '../wire/tags.js';
+import { isPlainBatch, worthEncoding } from '../wire/ipc.js';
+import type { Wire } from '../wire/tags.js';
 
 export function processChannel(): ParentChannel {
   const send = process.send?.bind(process);
@@ -11,24 +12,20 @@ export function processChannel(): ParentChannel {
   // Batches of several tasks travel in the wire format (src/wire), see transport/process.ts.
   const encoder = new WireEncoder();
   const decoder = new WireDecoder();
+  const post = (wire: Wire, onSent: (() => void) | undefined): void => {
+    if (onSent === undefined) {
+      send(wire);
+    } else if (!process.connected) {
+      onSent();
+    } else {
+      // The callback runs once the message is written to the IPC pipe, not when send() returns.
+      send(wire, undefined, {}, () => onSent());
+    }
+  };
   return {
     send: (batch, _transfer, onSent) => {
-      const wire = worthEncoding(batch) ? encoder.encode(batch) : batch;
-      try {
-        if (onSent === undefined) {
-          send(wire);
-        } else if (!process.connected) {
-          onSent();
-        } else {
-          // The callback runs once the message is written to the IPC pipe, not when send() returns.
-          send(wire, undefined, {}, () => onSent());
-        }
-        // (When the batch went as it is, there is nothing pending: both are no-ops then.)
-        encoder.commit();
-      } catch (err) {
-        encoder.rollback();
-        throw err;
-      }
+      if (worthEncoding(batch)) encoder.send(batch, post, onSent);
+      else post(batch, onSent);
     },
     onMessage: (handler: (batch: Batch) => void) => process.on('message', (wire: Wire) => handler(isPlainBatch(wire) ? wire : decoder.decode(wire))),
     exit: (code) => process.exit(code),

@@ -16,17 +16,11 @@ export function threadChannel(): ParentChannel {
   const rings = Array.isArray(shared?.loopfleetRings) ? (shared.loopfleetRings as SharedArrayBuffer[]) : undefined;
   const encoder = new WireEncoder(rings?.[1] && new RingWriter(rings[1]));
   const decoder = new WireDecoder(rings?.[0] && new RingReader(rings[0]));
-  const send = (batch: Batch, transfer?: readonly TransferListItem[]): void => {
-    const wire = encoder.encode(batch);
-    try {
-      if (transfer === undefined || transfer.length === 0) port.postMessage(wire);
-      else port.postMessage(wire, transfer as TransferListItem[]);
-      encoder.commit();
-    } catch (err) {
-      encoder.rollback();
-      throw err;
-    }
+  const post = (wire: Wire, transfer: readonly TransferListItem[] | undefined): void => {
+    if (transfer === undefined || transfer.length === 0) port.postMessage(wire);
+    else port.postMessage(wire, transfer as TransferListItem[]);
   };
+  const send = (batch: Batch, transfer?: readonly TransferListItem[]): void => encoder.send(batch, post, transfer);
   // The channel cannot go on once a message from the parent is lost (it could not be
   // deserialised; rare, Node's docs name objects received in a vm.Context) or its bytes do not
   // decode (a bug on one side): later batches may use strings interned in it (src/wire). The
