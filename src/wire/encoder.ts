@@ -15,7 +15,7 @@
  *   none of them `__proto__`, and dense arrays (prototype `Array.prototype`) of up to MAX_MEMBERS
  *   elements and no other own properties, whose members are all of the kinds above.
  * Any other value (nested containers, long strings, bigints, typed arrays, Maps, Dates, class
- * instances, errors, ports, anything transferred) is replaced by its index among the message's
+ * instances, errors, Proxies, ports, anything transferred) is replaced by its index among the message's
  * side values, which postMessage clones (and whose transfer list it moves) as before. Nested
  * containers go there because structured clone keeps shared references and cycles within a
  * value, and tracking them would cost more than it saves. A value that turns out not to qualify
@@ -28,7 +28,7 @@
  * direction and per worker, bounded by MAX_INTERNED; strings past it are written out each time.
  * After each `encode`, the caller says what became of the batch: `commit()` once postMessage took
  * it, `rollback()` if postMessage refused it, so that both tables stay in step and its ring room
- * is reused. A rollback with no encoded batch pending does nothing.
+ * is reused (`send()` does all three). A rollback with no encoded batch pending does nothing.
  */
 import { types } from 'node:util';
 import { Kind, type Batch } from '../protocol.js';

@@ -2,7 +2,7 @@
  * A ring of bytes in shared memory, one writer thread and one reader thread, for the encoded
  * batches of one direction of a thread worker's channel. Why: a message that carries only a
  * number crosses a MessagePort several microseconds faster, each way, than one that carries an
- * array or an ArrayBuffer (measured round trips: 26 against 33–35 µs), and neither side allocates
+ * array or an ArrayBuffer (measured round trips: 26–28 against 33–35 µs), and neither side allocates
  * a buffer per message. The port still carries one message per batch, in order: it wakes the
  * reader's event loop (which keeps running; nothing here blocks), and its number says where the
  * bytes are.
@@ -12,8 +12,8 @@
  * The encoder writes a batch straight into the longer of the free stretches (after the last
  * region, or from DATA once the reader is past it), always short of the reader's cursor, so that
  * unread bytes are never overwritten; a batch that outgrows its stretch continues in a buffer of
- * its own and travels as an ArrayBuffer instead. Ordering: the writer's plain
- * writes happen before its postMessage, which the reader receives before its plain reads; the
+ * its own and travels as an ArrayBuffer instead. Ordering: the writer's plain writes happen
+ * before its postMessage, which the reader receives before its plain reads; the
  * reader's plain reads happen before its Atomics.store of the cursor, which the writer's
  * Atomics.load sees before it writes there again.
  */
