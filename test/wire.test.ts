@@ -407,10 +407,16 @@ describe('wire: a message lost to deserialisation', () => {
     assert.equal(await p.run('ok'), 'ok');
   });
 
-  test('thread: bytes that do not decode end the worker with the error, not the parent process', async (t) => {
-    type Lost = typeof import('./fixtures/lost-message.js').default;
-    const p = pool<Lost>(t, { worker: 'lost-message', size: 1, runtime: 'thread' });
-    await assert.rejects(p.run('garbage'), { code: 'LOOPFLEET_ERR_WORKER_CRASHED', name: 'WorkerCrashedError' });
-    assert.equal(await p.run('ok'), 'ok');
-  });
+  for (const runtime of RUNTIMES) {
+    test(`${runtime}: bytes that do not decode end the worker with the error, not the parent process`, async (t) => {
+      type Lost = typeof import('./fixtures/lost-message.js').default;
+      const p = pool<Lost>(t, { worker: 'lost-message', size: 1, runtime });
+      await assert.rejects(p.run('garbage'), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'LOOPFLEET_ERR_WORKER_CRASHED');
+        assert.match(err.message, /offset|bounds|range/i, 'the decoder\'s error is the cause');
+        return true;
+      });
+      assert.equal(await p.run('ok'), 'ok');
+    });
+  }
 });
