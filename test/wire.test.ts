@@ -167,18 +167,23 @@ for (const withRing of [true, false]) {
         enc.commit();
       };
       roundTrip(enc, dec, { known: 1 });
-      const nested = [OK, 2, { known: 2, fresh: 'n' }, 0];
+      const deepest = [OK, 4, { known: 4, deeper: true }, 0];
+      const nested = [OK, 2, { known: 2, fresh: 'n', get deeper() {
+        post(deepest);
+        return 'y';
+      } }, 0];
       const outer = [OK, 1, { early: 1, get trigger() {
         post(nested);
         return 'x';
       }, late: 3 }, 0, OK, 3, { early: 4 }, 0];
       post(outer);
-      assert.equal(sent.length, 2);
-      // The nested one left first, so it is read first.
-      assert.deepStrictEqual(dec.decode(sent[0] as never), nested);
-      assert.deepStrictEqual(dec.decode(sent[1] as never), [OK, 1, { early: 1, trigger: 'x', late: 3 }, 0, OK, 3, { early: 4 }, 0]);
+      assert.equal(sent.length, 3);
+      // The innermost left first, so it is read first; then the one around it; then the outer.
+      assert.deepStrictEqual(dec.decode(sent[0] as never), deepest);
+      assert.deepStrictEqual(dec.decode(sent[1] as never), [OK, 2, { known: 2, fresh: 'n', deeper: 'y' }, 0]);
+      assert.deepStrictEqual(dec.decode(sent[2] as never), [OK, 1, { early: 1, trigger: 'x', late: 3 }, 0, OK, 3, { early: 4 }, 0]);
       // And both tables are still in step.
-      assert.deepStrictEqual(roundTrip(enc, dec, { fresh: 5, early: 6, late: 7 }), { fresh: 5, early: 6, late: 7 });
+      assert.deepStrictEqual(roundTrip(enc, dec, { fresh: 5, early: 6, late: 7, deeper: 8 }), { fresh: 5, early: 6, late: 7, deeper: 8 });
     });
 
     test('an accessor added to Object.prototype after a key was first sent still does not run', () => {

@@ -49,7 +49,7 @@ export class WireEncoder {
   #out: ByteSink;
   readonly #main: ByteSink;
   #spare: ByteSink | undefined;
-  /** 1 while a batch is being encoded, 2 while a nested one is (see #encodeNested). */
+  /** 1 while a batch is being encoded, 2 or more while a nested one is (see #encodeNested). */
   #depth = 0;
   #side: unknown[] | undefined;
   #ids = new Map<string, number>();
@@ -115,15 +115,18 @@ export class WireEncoder {
    * no-ops: they would otherwise settle the outer batch.
    */
   #encodeNested(batch: Batch): Wire {
-    const outer = this.#side;
-    this.#out = this.#spare ??= new ByteSink();
-    this.#depth = 2;
+    const outerSide = this.#side;
+    const outerOut = this.#out;
+    const outerDepth = this.#depth;
+    // One spare sink for the usual single level; a batch nested deeper still gets its own.
+    this.#out = outerDepth === 1 ? (this.#spare ??= new ByteSink()) : new ByteSink();
+    this.#depth = outerDepth + 1;
     try {
       return this.#encode(batch);
     } finally {
-      this.#out = this.#main;
-      this.#depth = 1;
-      this.#side = outer;
+      this.#out = outerOut;
+      this.#depth = outerDepth;
+      this.#side = outerSide;
     }
   }
 
