@@ -24,7 +24,7 @@ export interface PoolOptions {
    */
   size?: number;
   /**
-   * `'thread'` (node:worker_threads) or `'process'` (child_process.fork). @default 'thread'
+   * `'thread'` (node:worker_threads) or `'process'` (child processes). @default 'thread'
    */
   runtime?: RuntimeName;
   /**

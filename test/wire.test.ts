@@ -1,7 +1,9 @@
 /**
- * The thread runtime's wire format (src/wire): every value arrives as structured clone would have
- * delivered it, whichever path it took, and the shared ring never hands out unread bytes.
- * "Sending" here is what postMessage does to a message: structuredClone.
+ * The wire format (src/wire): every value arrives as structured clone would have delivered it,
+ * whichever path it took (the thread runtime's shared ring or ArrayBuffers, the process runtime's
+ * frames on a pipe), the shared ring never hands out unread bytes, and frames arrive whole
+ * however the pipe splits them. "Sending" here is what postMessage does to a message:
+ * structuredClone.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -10,7 +12,7 @@ import { internal, pool, RUNTIMES } from './helpers.js';
 const { WireEncoder } = (await import(internal('wire/encoder.js'))) as typeof import('../dist/wire/encoder.js');
 const { WireDecoder } = (await import(internal('wire/decoder.js'))) as typeof import('../dist/wire/decoder.js');
 const { newRing, RingReader, RingWriter, RING_BYTES } = (await import(internal('wire/ring.js'))) as typeof import('../dist/wire/ring.js');
-const { worthEncoding, isPlainBatch } = (await import(internal('wire/ipc.js'))) as typeof import('../dist/wire/ipc.js');
+const { frame, FrameReader } = (await import(internal('wire/frames.js'))) as typeof import('../dist/wire/frames.js');
 
 type Encoder = InstanceType<typeof WireEncoder>;
 type Decoder = InstanceType<typeof WireDecoder>;
@@ -21,10 +23,39 @@ const RUN_MANY = 11;
 const OK_MANY = 32;
 const OK = 22;
 
-function channel(withRing: boolean): { enc: Encoder; dec: Decoder } {
-  if (!withRing) return { enc: new WireEncoder(), dec: new WireDecoder() };
+type Mode = 'ring' | 'buffers' | 'pipe';
+const MODES: Mode[] = ['ring', 'buffers', 'pipe'];
+const MODE_NAMES = { ring: 'through the shared ring', buffers: 'as ArrayBuffers', pipe: 'as frames on a pipe' };
+
+/** What `decode` needs of a decoder here. */
+type Receiver = Pick<Decoder, 'decode'>;
+
+function channel(mode: Mode): { enc: Encoder; dec: Receiver } {
+  if (mode === 'buffers') return { enc: new WireEncoder(), dec: new WireDecoder() };
+  if (mode === 'pipe') return { enc: new WireEncoder(), dec: pipeReceiver() };
   const ring = newRing();
   return { enc: new WireEncoder(new RingWriter(ring)), dec: new WireDecoder(new RingReader(ring)) };
+}
+
+/**
+ * The process runtime's path: each message is framed (side values through node:v8) and reaches a
+ * FrameReader in pieces cut at varying places, as a pipe may deliver it.
+ */
+function pipeReceiver(): Receiver {
+  const got: unknown[][] = [];
+  const reader = new FrameReader(new WireDecoder(), (batch) => got.push(batch), (err) => {
+    throw err;
+  });
+  let cut = 0;
+  return {
+    decode(wire) {
+      const bytes = frame(wire);
+      cut = (cut * 7 + 3) % 11;
+      for (let at = 0; at < bytes.length; at += cut + 1) reader.push(bytes.subarray(at, at + cut + 1));
+      assert.equal(got.length, 1, 'one frame, one batch');
+      return got.pop() as unknown[];
+    },
+  };
 }
 
 function send(enc: Encoder, batch: unknown[]): unknown {
@@ -33,7 +64,7 @@ function send(enc: Encoder, batch: unknown[]): unknown {
   return wire;
 }
 
-function roundTrip(enc: Encoder, dec: Decoder, value: unknown): unknown {
+function roundTrip(enc: Encoder, dec: Receiver, value: unknown): unknown {
   const batch = dec.decode(send(enc, [OK, 7, value, 0]) as never);
   assert.equal(batch.length, 4);
   assert.equal(batch[0], OK);
@@ -101,10 +132,10 @@ const VALUES: [string, unknown][] = [
   ['object holding a typed array', { data: new Uint8Array([9]) }],
 ];
 
-for (const withRing of [true, false]) {
-  describe(`wire, ${withRing ? 'through the shared ring' : 'as ArrayBuffers'}`, () => {
+for (const mode of MODES) {
+  describe(`wire, ${MODE_NAMES[mode]}`, () => {
     test('every kind of value arrives as structured clone delivers it', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       for (const [name, value] of VALUES) {
         const got = roundTrip(enc, dec, value);
         assert.deepStrictEqual(got, structuredClone(value), name);
@@ -113,7 +144,7 @@ for (const withRing of [true, false]) {
     });
 
     test('objects of changing shapes, in runs and alternating, keep their keys and order', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       const shapes = [{ a: 1, b: 2 }, { b: 3, a: 4 }, { a: 5 }, { a: 6, b: 7, c: 8 }, { c: 9, a: 10 }, {}];
       const batch = [OK_MANY, 0, 0, [...shapes, ...shapes, ...shapes.reverse()].flatMap((o, i) => [i, o])];
       for (let round = 0; round < 3; round++) {
@@ -125,7 +156,7 @@ for (const withRing of [true, false]) {
     });
 
     test('an enumerable property added to Object.prototype does not travel, as with clone', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       Object.defineProperty(Object.prototype, 'polluted', { value: 1, enumerable: true, configurable: true });
       try {
         const got = roundTrip(enc, dec, { a: 1 }) as object;
@@ -137,7 +168,7 @@ for (const withRing of [true, false]) {
     });
 
     test('a Proxy is refused as clone refuses it, not read through', () => {
-      const { enc } = channel(withRing);
+      const { enc } = channel(mode);
       for (const target of [{ a: 1 }, [1, 2]]) {
         assert.throws(() => structuredClone(enc.encode([OK, 1, new Proxy(target, {}), 0])), { name: 'DataCloneError' });
         enc.rollback();
@@ -145,7 +176,7 @@ for (const withRing of [true, false]) {
     });
 
     test('an accessor on Object.prototype does not run for a key that arrives, as with clone', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       let ran = 0;
       Object.defineProperty(Object.prototype, 'onlySetter', { set: () => void ran++, configurable: true });
       try {
@@ -160,7 +191,7 @@ for (const withRing of [true, false]) {
     });
 
     test('a batch encoded while another is (a getter sends) arrives first and intact, and so does the outer one', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       const sent: unknown[] = [];
       const post = (batch: unknown[]) => {
         sent.push(structuredClone(enc.encode(batch)));
@@ -187,7 +218,7 @@ for (const withRing of [true, false]) {
     });
 
     test('an accessor added to Object.prototype after a key was first sent still does not run', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       assert.deepStrictEqual(roundTrip(enc, dec, { label: 'a' }), { label: 'a' });
       let ran = 0;
       Object.defineProperty(Object.prototype, 'label', { set: () => void ran++, configurable: true });
@@ -201,14 +232,14 @@ for (const withRing of [true, false]) {
     });
 
     test('-0 stays -0, alone and inside containers', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       assert.ok(Object.is(roundTrip(enc, dec, -0), -0));
       assert.ok(Object.is((roundTrip(enc, dec, { z: -0 }) as { z: number }).z, -0));
       assert.ok(Object.is((roundTrip(enc, dec, [-0]) as number[])[0], -0));
     });
 
     test('shared references and cycles within a value are kept', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       const inner = { n: 1 };
       const shared = roundTrip(enc, dec, { x: inner, y: inner }) as { x: object; y: object };
       assert.equal(shared.x, shared.y);
@@ -219,7 +250,7 @@ for (const withRing of [true, false]) {
     });
 
     test('a getter runs and its value travels; a throwing getter throws from encode, and the channel stays in step', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       let reads = 0;
       const withGetter = {
         get v() {
@@ -242,7 +273,7 @@ for (const withRing of [true, false]) {
     });
 
     test('grouped records, task names and many keys keep their places', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       const pairs = [1, { a: 1, b: 2 }, 2, { a: 3, b: 4 }, 3, 'x'.repeat(100)];
       const batch = [RUN_MANY, 0, 'add', pairs, RUN, 9, 'mul', [2, 3], OK_MANY, 0, 0, [4, 5, 6, undefined]];
       for (let round = 0; round < 3; round++) assert.deepStrictEqual(dec.decode(send(enc, batch) as never), batch);
@@ -253,7 +284,7 @@ for (const withRing of [true, false]) {
     });
 
     test('a batch refused by postMessage is rolled back: its interned strings are sent again', () => {
-      const { enc, dec } = channel(withRing);
+      const { enc, dec } = channel(mode);
       // Encoding succeeds (a function goes to the side values); cloning then refuses it.
       const wire = enc.encode([OK, 1, { newKey: 1 }, 0, OK, 2, () => {}, 0]);
       assert.throws(() => structuredClone(wire), { name: 'DataCloneError' });
@@ -290,7 +321,7 @@ describe('wire ring', () => {
   });
 
   test('a reader that lags never sees its unread bytes overwritten; a full ring falls back to ArrayBuffers', () => {
-    const { enc, dec } = channel(true);
+    const { enc, dec } = channel('ring');
     const batchOf = (i: number) => [RUN_MANY, 0, 'add', Array.from({ length: 40 }, (_, k) => [i * 100 + k, { a: i, b: k, s: `s${i}` }]).flat()];
     // Held back: about 1 KiB each, so the 128 KiB ring fills and the rest travel on their own.
     const held: unknown[] = [];
@@ -314,7 +345,7 @@ describe('wire ring', () => {
   });
 
   test('a rolled-back batch gives its ring room back', () => {
-    const { enc } = channel(true);
+    const { enc } = channel('ring');
     const first = enc.encode([OK, 1, 'a', 0]);
     assert.equal(typeof first, 'number');
     enc.rollback();
@@ -324,7 +355,7 @@ describe('wire ring', () => {
   });
 
   test('a reader that lags by up to a whole ring while the ring wraps around gets every batch intact', () => {
-    const { enc, dec } = channel(true);
+    const { enc, dec } = channel('ring');
     const queue: [unknown, unknown[]][] = [];
     let viaRing = 0;
     for (let i = 0; i < 4000; i++) {
@@ -343,7 +374,7 @@ describe('wire ring', () => {
   });
 
   test('a reader two batches behind, with batches of random sizes, in and past the ring', () => {
-    const { enc, dec } = channel(true);
+    const { enc, dec } = channel('ring');
     let seed = 1;
     const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
     const queue: [unknown, unknown[]][] = [];
@@ -361,19 +392,57 @@ describe('wire ring', () => {
   });
 });
 
-describe('wire over IPC (process runtime)', () => {
-  test('a round trip of one task goes as it is; batches of several tasks are encoded', () => {
-    assert.equal(worthEncoding([RUN, 1, 'add', { a: 1 }]), false);
-    assert.equal(worthEncoding([OK, 1, 2, 0, 25, 1, 0.5, 0]), false, 'an answer and its load report');
-    assert.equal(worthEncoding([RUN_MANY, 0, 'add', [1, 2, 3, 4]]), true);
-    assert.equal(worthEncoding([OK, 1, 2, 0, OK, 2, 3, 0, OK, 3, 4, 0]), true);
+describe('wire frames (process runtime)', () => {
+  const batches = [
+    [OK, 1, 'one', 0],
+    [OK_MANY, 0, 0, Array.from({ length: 2000 }, (_, i) => i)],
+    [OK, 2, new Map([[1, 'side']]), 0, OK, 3, 'x'.repeat(300), 0],
+    [OK, 4, 0, 0],
+  ];
+
+  function deliver(cuts: (stream: Buffer) => Buffer[]): unknown[][] {
+    const enc = new WireEncoder();
+    const stream = Buffer.concat(batches.map((b) => {
+      const bytes = frame(enc.encode(b));
+      enc.commit();
+      return bytes;
+    }));
+    const got: unknown[][] = [];
+    const reader = new FrameReader(new WireDecoder(), (b) => got.push(b), (err) => assert.fail(err));
+    for (const chunk of cuts(stream)) reader.push(chunk);
+    return got;
+  }
+
+  test('frames arrive whole and in order, however the pipe joins and splits them', () => {
+    const ways: [string, (s: Buffer) => Buffer[]][] = [
+      ['all in one chunk', (s) => [s]],
+      ['byte by byte', (s) => Array.from(s, (_, i) => s.subarray(i, i + 1))],
+      ['in chunks of 3', (s) => Array.from({ length: Math.ceil(s.length / 3) }, (_, i) => s.subarray(3 * i, 3 * i + 3))],
+      ['cut inside every header', (s) => [s.subarray(0, 2), s.subarray(2, 6), s.subarray(6)]],
+    ];
+    for (const [name, cuts] of ways) assert.deepStrictEqual(deliver(cuts), batches, name);
   });
 
-  test('a plain batch and each encoded form are told apart on arrival', () => {
+  test('a frame that does not decode is reported once, and nothing after it is read', () => {
     const enc = new WireEncoder();
-    assert.equal(isPlainBatch([OK, 1, 2, 0]), true);
-    assert.equal(isPlainBatch(enc.encode([OK_MANY, 0, 0, [1, 2]])), false);
-    assert.equal(isPlainBatch(enc.encode([OK_MANY, 0, 0, [1, new Map()]])), false, 'bytes and side values');
+    const good = frame(enc.encode([OK, 1, 'a', 0]));
+    enc.commit();
+    // A frame whose batch claims more bytes than the frame holds, then a good one.
+    const bad = Buffer.from([8, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+    const got: unknown[] = [];
+    const errors: Error[] = [];
+    const reader = new FrameReader(new WireDecoder(), (b) => got.push(b), (err) => errors.push(err));
+    reader.push(Buffer.concat([good, bad, good]));
+    reader.push(good);
+    assert.deepStrictEqual(got, [[OK, 1, 'a', 0]]);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]?.message ?? '', /loopfleet wire/);
+  });
+
+  test('a side value that cannot be cloned throws from frame(), before anything is written', () => {
+    const enc = new WireEncoder();
+    assert.throws(() => frame(enc.encode([OK, 1, { f: () => 1 }, 0])), /could not be cloned/);
+    enc.rollback();
   });
 });
 

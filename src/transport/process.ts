@@ -1,7 +1,9 @@
 /**
- * The `process` runtime: one child process per worker, forked with V8 ("advanced") serialization
- * so that the same values cross as in the thread runtime (Maps, typed arrays, Dates, BigInts).
- * Transfer lists do not apply: buffers are copied.
+ * The `process` runtime: one child process per worker. Batches travel in the wire format, framed
+ * on a pipe of their own (wire/frames.ts): the child's fd 3, where `fork` would put its IPC
+ * channel, which is slower. The values that are not written as bytes are serialised by node:v8,
+ * as IPC's "advanced" serialization does, so the same values cross as in the thread runtime
+ * (Maps, typed arrays, Dates, BigInts). Transfer lists do not apply: buffers are copied.
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Kind, type Batch } from '../protocol.js';
 import { WireDecoder } from '../wire/decoder.js';
 import { WireEncoder } from '../wire/encoder.js';
-import { isPlainBatch, worthEncoding } from '../wire/ipc.js';
+import { frame, FrameReader } from '../wire/frames.js';
 import type { Wire } from '../wire/tags.js';
 import { inheritedExecArgv } from './exec-argv.js';
 import type { Runtime, SpawnOptions, WorkerTransport } from './types.js';
@@ -20,13 +22,19 @@ const bootstrap = fileURLToPath(new URL('../worker/boot-process.js', import.meta
 
 // Loaded on first use: node:child_process pulls in net and streams (~10 ms at start-up), which a
 // pool of threads never needs. Synchronously, because spawn() is synchronous.
-let fork: typeof import('node:child_process').fork | undefined;
-const loadFork = (): typeof import('node:child_process').fork =>
-  (fork ??= (createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')).fork);
+let spawn: typeof import('node:child_process').spawn | undefined;
+const loadSpawn = (): typeof import('node:child_process').spawn =>
+  (spawn ??= (createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')).spawn);
+
+/** The child's fd of the batch pipe (worker/channel-process.ts), and of stack requests. */
+export const CHANNEL_FD = 3;
+const STACK_FD = 4;
 
 class ProcessTransport implements WorkerTransport {
   readonly pid: number;
   readonly #child: ChildProcess;
+  /** The batch pipe (CHANNEL_FD), both ways. */
+  readonly #pipe: Duplex;
   readonly #exited: Promise<void>;
   #stackRequests = 0;
   /**
@@ -34,12 +42,9 @@ class ProcessTransport implements WorkerTransport {
    * code of the user's runs in a child that has not said Hello, and cancelStart() can kill it.
    * Undefined once Hello came (or the start was cancelled).
    */
-  #held: Wire[] | undefined = [];
-  /** Batches of several tasks travel in the wire format (src/wire) as ArrayBuffers, cheaper to
-   * serialise than the values they hold; see worthEncoding. There is no shared ring here. */
+  #held: Buffer[] | undefined = [];
+  /** No shared memory between processes: every batch is encoded into a buffer and framed. */
   readonly #encoder = new WireEncoder();
-  /** Why the start failed in the parent (a held batch IPC refused), reported with the exit. */
-  #startError: Error | undefined;
 
   constructor(options: SpawnOptions) {
     const { events } = options;
@@ -48,77 +53,66 @@ class ProcessTransport implements WorkerTransport {
     if (limits?.maxOldGenerationSizeMb !== undefined) execArgv.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
     if (limits?.maxYoungGenerationSizeMb !== undefined) execArgv.push(`--max-semi-space-size=${Math.max(1, Math.floor(limits.maxYoungGenerationSizeMb / 3))}`);
     if (limits?.stackSizeMb !== undefined) execArgv.push(`--stack-size=${Math.floor(limits.stackSizeMb * 1024)}`);
-    // stdout/stderr are piped to the parent, which logs them tagged with pool and worker; fd 4
-    // carries stack capture requests to the worker's capture thread (worker/stack-thread.ts).
-    this.#child = loadFork()(bootstrap, [options.poolName, String(options.workerId), ...(options.captureStack === true ? ['stack'] : [])], {
-      serialization: 'advanced',
-      execArgv,
+    // stdout/stderr are piped to the parent, which logs them tagged with pool and worker; fd 3
+    // carries the batches; fd 4 carries stack capture requests to the worker's capture thread
+    // (worker/stack-thread.ts).
+    const args = [...execArgv, bootstrap, options.poolName, String(options.workerId), ...(options.captureStack === true ? ['stack'] : [])];
+    this.#child = loadSpawn()(process.execPath, args, {
       env: options.env !== undefined ? { ...options.env } : process.env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...(options.captureStack === true ? (['pipe'] as const) : [])],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', ...(options.captureStack === true ? (['pipe'] as const) : [])],
     });
     this.pid = this.#child.pid ?? -1;
+    this.#pipe = this.#child.stdio[CHANNEL_FD] as Duplex;
     let error: Error | undefined;
-    const decoder = new WireDecoder();
-    let undecodable = false;
-    this.#child.on('message', (wire: Wire) => {
-      if (undecodable) return;
-      let batch: Batch;
-      try {
-        batch = isPlainBatch(wire) ? wire : decoder.decode(wire);
-      } catch (err) {
+    const reader = new FrameReader(
+      new WireDecoder(),
+      (batch) => {
+        if (batch[0] === Kind.Hello) return this.#hello();
+        events.message(batch);
+      },
+      (err) => {
         // Bytes that do not decode (a bug on one side): the channel is out of step, and nothing
         // after this can be trusted. The child ends with the error instead of the parent process
         // crashing in this handler.
-        undecodable = true;
-        error ??= err as Error;
+        error ??= err;
         this.#child.kill('SIGKILL');
-        return;
-      }
-      if (batch[0] === Kind.Hello) return this.#hello();
-      events.message(batch);
-    });
+      },
+    );
+    this.#pipe.on('data', (chunk: Buffer) => reader.push(chunk));
+    // A write to a child that has died (EPIPE): its exit is reported with its own cause.
+    this.#pipe.on('error', () => {});
     this.#child.on('error', (err) => {
-      // 'error' covers spawn failures and failed kills; a send to a dead child also lands here.
+      // 'error' covers spawn failures and failed kills.
       error ??= err;
     });
     this.#exited = new Promise((resolve) => {
-      // 'close' rather than 'exit': it fires after the IPC channel has delivered every message
-      // the child sent before it ended, so no result or log is lost to a race.
+      // 'close' rather than 'exit': it fires once the child's pipes (the channel's among them)
+      // have delivered all it wrote before it ended, so no result or log is lost to a race.
       this.#child.once('close', (exitCode, signal) => {
-        events.exit({ exitCode, signal, error: error ?? this.#startError });
+        events.exit({ exitCode, signal, error });
         resolve();
       });
     });
   }
 
   send(batch: Batch): void {
-    if (this.#held === undefined && !this.#child.connected) return;
-    if (worthEncoding(batch)) this.#encoder.send(batch, this.#post, undefined);
-    else this.#post(batch);
+    if (this.#held === undefined && !this.#pipe.writable) return;
+    this.#encoder.send(batch, this.#post, undefined);
   }
 
+  /** Frames (which throws when a side value cannot be cloned, before anything is written) and writes. */
   readonly #post = (wire: Wire): void => {
-    if (this.#held !== undefined) {
-      // A value that cannot be sent must throw here, as the contract says (clones as IPC does);
-      // the clone is what goes at Hello, so a held batch is what it was when sent.
-      this.#held.push(structuredClone(wire));
-    } else {
-      this.#child.send(wire);
-    }
+    const bytes = frame(wire);
+    // Until Hello, the frames wait here: they are copies, so a held batch is what it was when sent.
+    if (this.#held !== undefined) this.#held.push(bytes);
+    else this.#pipe.write(bytes);
   };
 
   #hello(): void {
     const held = this.#held;
     if (held === undefined) return;
     this.#held = undefined;
-    try {
-      for (const wire of held) this.#child.send(wire);
-    } catch (err) {
-      // Cloned once already (see send), so not expected: should IPC refuse a batch all the same,
-      // the child would wait for Boot forever. It is a failed start, with this error.
-      this.#startError = err as Error;
-      this.#child.kill('SIGKILL');
-    }
+    for (const bytes of held) this.#pipe.write(bytes);
   }
 
   cancelStart(): boolean {
@@ -141,7 +135,7 @@ class ProcessTransport implements WorkerTransport {
   }
 
   async stack(timeoutMs: number): Promise<string | undefined> {
-    const pipe = this.#child.stdio[4] as Duplex | null | undefined;
+    const pipe = this.#child.stdio[STACK_FD] as Duplex | null | undefined;
     if (pipe === null || pipe === undefined || pipe.destroyed) return undefined;
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), timeoutMs);

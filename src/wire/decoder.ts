@@ -20,43 +20,44 @@ export class WireDecoder {
 
   decode(wire: Wire): Batch {
     let bytes: number | ArrayBuffer;
+    let side: unknown[] | undefined;
     if (Array.isArray(wire)) {
       bytes = wire[0] as number | ArrayBuffer;
-      this.#side = wire;
+      side = wire;
     } else {
       bytes = wire;
-      this.#side = undefined;
     }
-    let end: number;
+    if (typeof bytes !== 'number') return this.decodeBytes(Buffer.from(bytes), 0, bytes.byteLength, side);
     const ring = this.#ring;
-    if (typeof bytes === 'number') {
-      if (ring === undefined) throw new Error('loopfleet wire: a ring offset arrived on a channel without a ring');
-      this.#buf = ring.buf;
-      this.#view = ring.view;
-      this.#pos = bytes + 4;
-      end = this.#pos + ring.view.getUint32(bytes, true);
-    } else {
-      this.#buf = Buffer.from(bytes);
-      this.#view = new DataView(bytes);
-      this.#pos = 0;
-      end = bytes.byteLength;
-    }
-    const n = this.#view.getUint32(this.#pos, true);
-    this.#pos += 4;
+    if (ring === undefined) throw new Error('loopfleet wire: a ring offset arrived on a channel without a ring');
+    const batch = this.#decode(ring.buf, ring.view, bytes + 4, bytes + 4 + ring.view.getUint32(bytes, true), side);
+    ring.release(this.#pos);
+    return batch;
+  }
+
+  /** A batch from `buf[start, end)`, with its side values (frames.ts). */
+  decodeBytes(buf: Buffer, start: number, end: number, side: unknown[] | undefined): Batch {
+    const batch = this.#decode(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), start, end, side);
+    // Not keeping a large batch's bytes alive until the next one.
+    this.#buf = EMPTY;
+    this.#view = EMPTY_VIEW;
+    return batch;
+  }
+
+  #decode(buf: Buffer | Uint8Array, view: DataView<ArrayBufferLike>, start: number, end: number, side: unknown[] | undefined): Batch {
+    this.#buf = buf;
+    this.#view = view;
+    this.#side = side;
+    this.#pos = start + 4;
+    const n = view.getUint32(start, true);
     const batch: Batch = new Array(n);
     for (let i = 0; i < n; i += 4) {
-      batch[i] = this.#buf[this.#pos++];
+      batch[i] = buf[this.#pos++];
       batch[i + 1] = this.#read();
       batch[i + 2] = this.#read();
       batch[i + 3] = this.#read();
     }
     if (this.#pos !== end) throw new Error(`loopfleet wire: a batch of ${end - this.#pos} bytes more or less than it said`);
-    if (typeof bytes === 'number') ring?.release(end);
-    else {
-      // Not keeping a large batch's bytes alive until the next one.
-      this.#buf = EMPTY;
-      this.#view = EMPTY_VIEW;
-    }
     this.#side = undefined;
     return batch;
   }

@@ -93,7 +93,7 @@ export class WireEncoder {
   }
 
   /**
-   * Encodes a batch and hands it to `post` (a postMessage or an IPC send, which throws when a
+   * Encodes a batch and hands it to `post` (a postMessage, or framing for a pipe, which throws when a
    * side value cannot be cloned), then commits it, or rolls it back and rethrows.
    */
   send<T>(batch: Batch, post: (wire: Wire, extra: T) => void, extra: T): void {

@@ -1,8 +1,7 @@
 /**
  * loopfleet's wire format: how a batch (protocol.ts) travels between a pool and a worker, as
- * tagged bytes in a shared ring on threads, and as an ArrayBuffer over IPC for batches of
- * several tasks on processes (ipc.ts). The why, and which values take which path, is in
- * encoder.ts.
+ * tagged bytes in a shared ring on threads, and framed on a pipe on processes (frames.ts). The
+ * why, and which values take which path, is in encoder.ts.
  *
  * Bytes: `u32 slots`, then per record `u8 kind` and its three slots as tagged values (below).
  * A message on the port is one of:

@@ -1,4 +1,4 @@
-/** Entry point of a `process` runtime worker (forked with an IPC channel). */
+/** Entry point of a `process` runtime worker (spawned with its channel on fd 3, see channel-process.ts). */
 import { Worker } from 'node:worker_threads';
 import { serializeError } from '../error-codec.js';
 import { Kind } from '../protocol.js';
@@ -11,11 +11,10 @@ process.title = `loopfleet ${poolName} worker ${id}`;
 // Shutdown is message based: a Ctrl-C reaches the whole process group, and the parent decides.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
-// No orphans: when the parent goes away (even by SIGKILL) the IPC channel closes.
-process.on('disconnect', () => process.exit(0));
-// ...but 'disconnect' needs this thread's event loop, which a long synchronous task holds. A tiny
-// watchdog thread notices the parent's death (a new parent pid) on its own loop and ends us. It
-// starts once Ready has left (starting a thread costs tens of ms the worker's start need not wait
+// No orphans: when the parent goes away (even by SIGKILL) the channel's pipe ends, and the
+// channel exits (channel-process.ts)... but only on this thread's event loop, which a long
+// synchronous task holds. A tiny watchdog thread notices the parent's death (a new parent pid)
+// on its own loop and ends us. It starts once Ready has left (starting a thread costs tens of ms the worker's start need not wait
 // for), and before any task can arrive: tasks come only after the parent has seen Ready.
 function startWatchdog(): void {
   const watchdog = new Worker(
