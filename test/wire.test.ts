@@ -32,7 +32,7 @@ type Receiver = Pick<Decoder, 'decode'>;
 
 function channel(mode: Mode): { enc: Encoder; dec: Receiver } {
   if (mode === 'buffers') return { enc: new WireEncoder(), dec: new WireDecoder() };
-  if (mode === 'pipe') return { enc: new WireEncoder(), dec: pipeReceiver() };
+  if (mode === 'pipe') return { enc: new WireEncoder(undefined, true), dec: pipeReceiver() };
   const ring = newRing();
   return { enc: new WireEncoder(new RingWriter(ring)), dec: new WireDecoder(new RingReader(ring)) };
 }
@@ -401,7 +401,7 @@ describe('wire frames (process runtime)', () => {
   ];
 
   function deliver(cuts: (stream: Buffer) => Buffer[]): unknown[][] {
-    const enc = new WireEncoder();
+    const enc = new WireEncoder(undefined, true);
     const stream = Buffer.concat(batches.map((b) => {
       const bytes = frame(enc.encode(b));
       enc.commit();
@@ -424,7 +424,7 @@ describe('wire frames (process runtime)', () => {
   });
 
   test('a frame that does not decode is reported once, and nothing after it is read', () => {
-    const enc = new WireEncoder();
+    const enc = new WireEncoder(undefined, true);
     const good = frame(enc.encode([OK, 1, 'a', 0]));
     enc.commit();
     // A frame whose batch claims more bytes than the frame holds, then a good one.
@@ -440,7 +440,7 @@ describe('wire frames (process runtime)', () => {
   });
 
   test('a side value that cannot be cloned throws from frame(), before anything is written', () => {
-    const enc = new WireEncoder();
+    const enc = new WireEncoder(undefined, true);
     assert.throws(() => frame(enc.encode([OK, 1, { f: () => 1 }, 0])), /could not be cloned/);
     enc.rollback();
   });

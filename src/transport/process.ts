@@ -44,7 +44,7 @@ class ProcessTransport implements WorkerTransport {
    */
   #held: Buffer[] | undefined = [];
   /** No shared memory between processes: every batch is encoded into a buffer and framed. */
-  readonly #encoder = new WireEncoder();
+  readonly #encoder = new WireEncoder(undefined, true);
 
   constructor(options: SpawnOptions) {
     const { events } = options;

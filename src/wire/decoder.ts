@@ -19,14 +19,15 @@ export class WireDecoder {
   }
 
   decode(wire: Wire): Batch {
-    let bytes: number | ArrayBuffer;
+    let bytes: number | ArrayBuffer | Uint8Array;
     let side: unknown[] | undefined;
     if (Array.isArray(wire)) {
-      bytes = wire[0] as number | ArrayBuffer;
+      bytes = wire[0] as number | ArrayBuffer | Uint8Array;
       side = wire;
     } else {
       bytes = wire;
     }
+    if (bytes instanceof Uint8Array) return this.decodeBytes(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 0, bytes.length, side);
     if (typeof bytes !== 'number') return this.decodeBytes(Buffer.from(bytes), 0, bytes.byteLength, side);
     const ring = this.#ring;
     if (ring === undefined) throw new Error('loopfleet wire: a ring offset arrived on a channel without a ring');

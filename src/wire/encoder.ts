@@ -49,6 +49,7 @@ export class WireEncoder {
   #out: ByteSink;
   readonly #main: ByteSink;
   #spare: ByteSink | undefined;
+  readonly #lend: boolean;
   /** 1 while a batch is being encoded, 2 or more while a nested one is (see #encodeNested). */
   #depth = 0;
   #side: unknown[] | undefined;
@@ -64,9 +65,10 @@ export class WireEncoder {
   /** Whether plain objects may be read with for-in (checked once per batch, see #container). */
   #forIn: boolean | undefined;
 
-  /** Without a ring, every batch travels as an ArrayBuffer. */
-  constructor(ring?: RingWriter) {
-    this.#main = new ByteSink(ring);
+  /** Without a ring, every batch travels as an ArrayBuffer, or with `lend` as a view (sink.ts). */
+  constructor(ring?: RingWriter, lend = false) {
+    this.#lend = lend;
+    this.#main = new ByteSink(ring, lend);
     this.#out = this.#main;
   }
 
@@ -119,7 +121,7 @@ export class WireEncoder {
     const outerOut = this.#out;
     const outerDepth = this.#depth;
     // One spare sink for the usual single level; a batch nested deeper still gets its own.
-    this.#out = outerDepth === 1 ? (this.#spare ??= new ByteSink()) : new ByteSink();
+    this.#out = outerDepth === 1 ? (this.#spare ??= new ByteSink(undefined, this.#lend)) : new ByteSink(undefined, this.#lend);
     this.#depth = outerDepth + 1;
     try {
       return this.#encode(batch);

@@ -10,32 +10,38 @@
  * "advanced" serialization does too, so the same values cross, and a value that cannot be
  * cloned throws before anything is written). All integers little-endian.
  */
-import { deserialize, serialize } from 'node:v8';
+import { DefaultSerializer, deserialize } from 'node:v8';
 import type { Batch } from '../protocol.js';
 import type { WireDecoder } from './decoder.js';
 import type { Wire } from './tags.js';
 
 const HEADER = 8;
+/** Room for the header, filled in once the frame's length is known. */
+const NO_HEADER = new Uint8Array(HEADER);
 
 /** One encoded batch as a frame (a new Buffer, which the socket may keep until written). */
 export function frame(wire: Wire): Buffer {
-  let bytes: Uint8Array;
-  let side: Buffer | undefined;
-  if (Array.isArray(wire)) {
-    bytes = asBytes(wire[0]);
-    // Slot 0 held the bytes; the decoder indexes side values from 1.
-    wire[0] = undefined;
-    side = serialize(wire);
-  } else {
-    bytes = asBytes(wire);
+  if (!Array.isArray(wire)) {
+    const bytes = asBytes(wire);
+    const buf = Buffer.allocUnsafe(HEADER + bytes.length);
+    buf.writeUInt32LE(HEADER - 4 + bytes.length, 0);
+    buf.writeUInt32LE(bytes.length, 4);
+    buf.set(bytes, HEADER);
+    return buf;
   }
-  const n = bytes.length;
-  const total = HEADER + n + (side === undefined ? 0 : side.length);
-  const buf = Buffer.allocUnsafe(total);
-  buf.writeUInt32LE(total - 4, 0);
-  buf.writeUInt32LE(n, 4);
-  buf.set(bytes, HEADER);
-  if (side !== undefined) buf.set(side, HEADER + n);
+  const bytes = asBytes(wire[0]);
+  // Slot 0 held the bytes; the decoder indexes side values from 1.
+  wire[0] = undefined;
+  // The header and the bytes go first into the serializer's own buffer, as Node's IPC does with
+  // its length: the side values (a large typed array, say) are then copied once, not twice.
+  const ser = new DefaultSerializer();
+  ser.writeRawBytes(NO_HEADER);
+  ser.writeRawBytes(bytes);
+  ser.writeHeader();
+  ser.writeValue(wire);
+  const buf = ser.releaseBuffer();
+  buf.writeUInt32LE(buf.length - 4, 0);
+  buf.writeUInt32LE(bytes.length, 4);
   return buf;
 }
 

@@ -24,8 +24,14 @@ export class ByteSink {
   /** The last batch went into the ring: undo() gives its room back. */
   #inRing = false;
 
-  /** Without a ring, every batch travels as an ArrayBuffer. */
-  constructor(ring?: RingWriter) {
+  /**
+   * Without a ring, every batch travels as an ArrayBuffer; `lend` makes it a view of this sink's
+   * buffer instead, valid until the next batch (frames.ts copies it into its frame at once).
+   */
+  constructor(
+    ring?: RingWriter,
+    private readonly lend = false,
+  ) {
     this.#ring = ring;
     this.u8 = this.#own;
     this.view = new DataView(this.#own.buffer);
@@ -48,11 +54,11 @@ export class ByteSink {
     this.pos = this.#base;
   }
 
-  /** Ends the batch: its offset in the ring (taken now), or its bytes as an ArrayBuffer. */
-  finish(): number | ArrayBuffer {
+  /** Ends the batch: its offset in the ring (taken now), or its bytes (see the constructor). */
+  finish(): number | ArrayBuffer | Uint8Array {
     const at = this.#ringAt;
     if (at < 0) {
-      const bytes = (this.#own.buffer as ArrayBuffer).slice(0, this.pos);
+      const bytes = this.lend ? this.#own.subarray(0, this.pos) : (this.#own.buffer as ArrayBuffer).slice(0, this.pos);
       // A batch far larger than usual does not keep its buffer for good.
       if (this.#own.length > KEEP_BYTES) {
         this.#own = new Uint8Array(4096);

@@ -8,6 +8,8 @@
  * - a number: the bytes are in the shared ring at that offset (ring.ts), nothing else;
  * - an ArrayBuffer: the bytes (the ring had no room), nothing else;
  * - an array: the bytes (either form above) first, then the side values, which Tag.Side indexes.
+ * An encoder made for frames (frames.ts) lends its bytes as a Uint8Array instead of an
+ * ArrayBuffer; that one never goes on a port.
  */
 
 export const enum Tag {
@@ -45,4 +47,4 @@ export const MAX_MEMBERS = 32;
 export const MAX_INTERNED = 4096;
 
 /** What a batch is on the port (see above). */
-export type Wire = number | ArrayBuffer | unknown[];
+export type Wire = number | ArrayBuffer | Uint8Array | unknown[];

@@ -25,7 +25,7 @@ export function processChannel(): ParentChannel {
   // fails (EPIPE) the same way.
   pipe.on('end', () => process.exit(0));
   pipe.on('error', () => process.exit(0));
-  const encoder = new WireEncoder();
+  const encoder = new WireEncoder(undefined, true);
   const decoder = new WireDecoder();
   const post = (wire: Wire, onSent: (() => void) | undefined): void => {
     const bytes = frame(wire);
