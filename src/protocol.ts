@@ -102,6 +102,18 @@ export const enum StartGate {
   Cancelled = 2,
 }
 
+/**
+ * The pipes of a `process` worker, by its fd: batches one way each (wire/frames.ts), and stack
+ * capture requests (worker/stack-thread.ts). One-way pipes: a write that fails because the child
+ * has died (EPIPE) destroys the socket it was written on, and what the child wrote before dying
+ * must still be read to the end from the other.
+ */
+export const enum ProcessFd {
+  ToWorker = 3,
+  FromWorker = 4,
+  Stack = 5,
+}
+
 /** Phase a start-up failure happened in. */
 export type FailPhase = 'load' | 'init' | 'replay';
 

@@ -110,6 +110,26 @@ for (const runtime of RUNTIMES) {
       assert.equal(p.stats().workers[0]?.restarts, 1);
     });
 
+    test('what a worker wrote before it died arrives, even when the parent writes to it after its death', async (t) => {
+      // Room for a third task: the last run is sent at once, not queued in the parent.
+      const p = pool<Crash>(t, { worker: 'crash', size: 1, runtime, concurrency: 3 });
+      await p.ready();
+      const done = p.run('later', 5);
+      const died = p.run('exitLater', 50).catch((err: unknown) => err);
+      // Both have left (they go out at the end of this turn).
+      await new Promise((resolve) => setImmediate(resolve));
+      // The parent's loop is busy while the answer comes and the worker dies; then it sends to
+      // the dead worker before reading either (on processes, a write that fails with EPIPE).
+      const end = Date.now() + 300;
+      while (Date.now() < end);
+      // Sent to a worker that is dead: it settles, as a crash of that worker.
+      const next = p.run('pid').catch((err: unknown) => err);
+      assert.equal(await done, 'done');
+      assert.equal(((await died) as WorkerCrashedError).code, ErrorCodes.WORKER_CRASHED);
+      assert.equal(((await next) as WorkerCrashedError).code, ErrorCodes.WORKER_CRASHED);
+      assert.equal(typeof (await p.run('pid')), 'number');
+    });
+
     test('an uncaught error and an unhandled rejection crash the worker and carry the cause', async (t) => {
       const p = pool<Crash>(t, { worker: 'crash', size: 1, runtime });
       await assert.rejects(p.run('throwLater', 'kaboom'), (err: WorkerCrashedError) => {

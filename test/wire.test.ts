@@ -7,7 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { internal, pool, RUNTIMES } from './helpers.js';
+import { BlockList } from 'node:net';
+import { Pool } from 'loopfleet';
+import { fixture, internal, pool, RUNTIMES } from './helpers.js';
 
 const { WireEncoder } = (await import(internal('wire/encoder.js'))) as typeof import('../dist/wire/encoder.js');
 const { WireDecoder } = (await import(internal('wire/decoder.js'))) as typeof import('../dist/wire/decoder.js');
@@ -439,6 +441,37 @@ describe('wire frames (process runtime)', () => {
     assert.match(errors[0]?.message ?? '', /loopfleet wire/);
   });
 
+  test('a handler that throws loses no frame: the rest come with the next chunk', () => {
+    const enc = new WireEncoder(undefined, true);
+    const frames = [1, 2, 3].map((i) => {
+      const bytes = frame(enc.encode([OK, i, 'x', 0]));
+      enc.commit();
+      return bytes;
+    });
+    const got: unknown[] = [];
+    let thrown = false;
+    const reader = new FrameReader(new WireDecoder(), (b) => {
+      if (!thrown) {
+        thrown = true;
+        throw new Error('handler failed');
+      }
+      got.push(b[1]);
+    }, (err) => assert.fail(err));
+    assert.throws(() => reader.push(Buffer.concat(frames)), /handler failed/);
+    reader.push(frame(enc.encode([OK, 4, 'x', 0])));
+    assert.deepStrictEqual(got, [2, 3, 4]);
+  });
+
+  test('a length no frame can have is reported at once, not waited for', () => {
+    const errors: Error[] = [];
+    const reader = new FrameReader(new WireDecoder(), () => assert.fail('no batch'), (err) => errors.push(err));
+    reader.push(Buffer.from([0xf0, 0xff, 0xff, 0xff, 1, 2]));
+    assert.equal(errors.length, 1);
+    const tiny = new FrameReader(new WireDecoder(), () => assert.fail('no batch'), (err) => errors.push(err));
+    tiny.push(Buffer.from([1, 0, 0, 0, 9]));
+    assert.equal(errors.length, 2);
+  });
+
   test('a side value that cannot be cloned throws from frame(), before anything is written', () => {
     const enc = new WireEncoder(undefined, true);
     assert.throws(() => frame(enc.encode([OK, 1, { f: () => 1 }, 0])), /could not be cloned/);
@@ -447,6 +480,17 @@ describe('wire frames (process runtime)', () => {
 });
 
 describe('wire in a pool: a refused batch leaves both sides in step', () => {
+  test('process: a host object node:v8 cannot serialise is refused as an argument, and as workerData at once', async (t) => {
+    const p = pool(t, { worker: 'basic', size: 1, runtime: 'process' });
+    await assert.rejects(p.run('echo', new BlockList()), { code: 'LOOPFLEET_ERR_DATA_CLONE' });
+    assert.equal(await p.run('add', { a: 1, b: 2 }), 3);
+    assert.throws(() => new Pool({ worker: fixture('basic'), runtime: 'process', workerData: { list: new BlockList() } }), {
+      code: 'LOOPFLEET_ERR_INVALID_ARG_TYPE',
+      message: /workerData/,
+    });
+  });
+
+
   for (const runtime of RUNTIMES) {
     test(`${runtime}: batches before and after a value that cannot be cloned, both ways`, async (t) => {
       const p = pool(t, { worker: 'basic', size: 1, runtime });

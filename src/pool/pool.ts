@@ -3,6 +3,7 @@
  * dispatch live in the scheduler, worker lifecycle in the fleet.
  */
 import { EventEmitter } from 'node:events';
+import { serialize } from 'node:v8';
 import { describe, ErrorCodes, InvalidArgTypeError, InvalidArgValueError, NoMessageHandlerError } from '../errors.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from '../options.js';
 import { processRuntime } from '../transport/process.js';
@@ -87,7 +88,10 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
     const o = resolveOptions(options);
     if (o.workerData !== undefined) {
       try {
-        structuredClone(o.workerData);
+        // As each runtime will copy it: processes through node:v8, which refuses a few host
+        // objects (KeyObject, BlockList) that threads clone.
+        if (o.runtime === 'process') serialize(o.workerData);
+        else structuredClone(o.workerData);
       } catch (err) {
         throw new InvalidArgTypeError(`Expected \`workerData\` to be a cloneable value: ${(err as Error).message}`);
       }

@@ -1,7 +1,7 @@
 /**
  * The `process` runtime: one child process per worker. Batches travel in the wire format, framed
- * on a pipe of their own (wire/frames.ts): the child's fd 3, where `fork` would put its IPC
- * channel, which is slower. The values that are not written as bytes are serialised by node:v8,
+ * on two one-way pipes (wire/frames.ts; fds in ProcessFd) rather than Node's IPC channel, which
+ * is slower. The values that are not written as bytes are serialised by node:v8,
  * as IPC's "advanced" serialization does, so the same values cross as in the thread runtime
  * (Maps, typed arrays, Dates, BigInts). Transfer lists do not apply: buffers are copied.
  */
@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Readable, Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Kind, type Batch } from '../protocol.js';
+import { Kind, ProcessFd, type Batch } from '../protocol.js';
 import { WireDecoder } from '../wire/decoder.js';
 import { WireEncoder } from '../wire/encoder.js';
 import { frame, FrameReader } from '../wire/frames.js';
@@ -26,15 +26,11 @@ let spawn: typeof import('node:child_process').spawn | undefined;
 const loadSpawn = (): typeof import('node:child_process').spawn =>
   (spawn ??= (createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')).spawn);
 
-/** The child's fd of the batch pipe (worker/channel-process.ts), and of stack requests. */
-export const CHANNEL_FD = 3;
-const STACK_FD = 4;
-
 class ProcessTransport implements WorkerTransport {
   readonly pid: number;
   readonly #child: ChildProcess;
-  /** The batch pipe (CHANNEL_FD), both ways. */
-  readonly #pipe: Duplex;
+  /** Where batches go; undefined when the spawn failed before its pipes were made. */
+  readonly #toChild: Duplex | undefined;
   readonly #exited: Promise<void>;
   #stackRequests = 0;
   /**
@@ -53,17 +49,40 @@ class ProcessTransport implements WorkerTransport {
     if (limits?.maxOldGenerationSizeMb !== undefined) execArgv.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
     if (limits?.maxYoungGenerationSizeMb !== undefined) execArgv.push(`--max-semi-space-size=${Math.max(1, Math.floor(limits.maxYoungGenerationSizeMb / 3))}`);
     if (limits?.stackSizeMb !== undefined) execArgv.push(`--stack-size=${Math.floor(limits.stackSizeMb * 1024)}`);
-    // stdout/stderr are piped to the parent, which logs them tagged with pool and worker; fd 3
-    // carries the batches; fd 4 carries stack capture requests to the worker's capture thread
+    // stdout/stderr are piped to the parent, which logs them tagged with pool and worker; then
+    // the batch pipes, and with captureStack the pipe of the worker's capture thread
     // (worker/stack-thread.ts).
     const args = [...execArgv, bootstrap, options.poolName, String(options.workerId), ...(options.captureStack === true ? ['stack'] : [])];
     this.#child = loadSpawn()(process.execPath, args, {
       env: options.env !== undefined ? { ...options.env } : process.env,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', ...(options.captureStack === true ? (['pipe'] as const) : [])],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', ...(options.captureStack === true ? (['pipe'] as const) : [])],
     });
-    this.pid = this.#child.pid ?? -1;
-    this.#pipe = this.#child.stdio[CHANNEL_FD] as Duplex;
     let error: Error | undefined;
+    let reported = false;
+    let exited: () => void = () => {};
+    this.#exited = new Promise((resolve) => (exited = resolve));
+    const report = (exitCode: number | null, signal: string | null): void => {
+      if (reported) return;
+      reported = true;
+      events.exit({ exitCode, signal, error });
+      exited();
+    };
+    this.#child.on('error', (err) => {
+      // Spawn failures and failed kills. A spawn that failed before the child existed (EMFILE:
+      // no pipes either) gets no 'close': its end is reported here.
+      error ??= err;
+      if (this.#child.pid === undefined) report(null, null);
+    });
+    // 'close' rather than 'exit': it fires once the child's pipes have delivered all it wrote
+    // before it ended, so no result or log is lost to a race.
+    this.#child.once('close', report);
+    this.pid = this.#child.pid ?? -1;
+    const pipes = this.#child.stdio as (Duplex | null)[] | undefined;
+    this.#toChild = pipes?.[ProcessFd.ToWorker] ?? undefined;
+    const fromChild = pipes?.[ProcessFd.FromWorker] ?? undefined;
+    // A write to a child that has died (EPIPE) destroys only this pipe: its exit is reported
+    // with its own cause, after what it wrote has been read from the other.
+    this.#toChild?.on('error', () => {});
     const reader = new FrameReader(
       new WireDecoder(),
       (batch) => {
@@ -78,25 +97,12 @@ class ProcessTransport implements WorkerTransport {
         this.#child.kill('SIGKILL');
       },
     );
-    this.#pipe.on('data', (chunk: Buffer) => reader.push(chunk));
-    // A write to a child that has died (EPIPE): its exit is reported with its own cause.
-    this.#pipe.on('error', () => {});
-    this.#child.on('error', (err) => {
-      // 'error' covers spawn failures and failed kills.
-      error ??= err;
-    });
-    this.#exited = new Promise((resolve) => {
-      // 'close' rather than 'exit': it fires once the child's pipes (the channel's among them)
-      // have delivered all it wrote before it ended, so no result or log is lost to a race.
-      this.#child.once('close', (exitCode, signal) => {
-        events.exit({ exitCode, signal, error });
-        resolve();
-      });
-    });
+    fromChild?.on('data', (chunk: Buffer) => reader.push(chunk));
+    fromChild?.on('error', () => {});
   }
 
   send(batch: Batch): void {
-    if (this.#held === undefined && !this.#pipe.writable) return;
+    if (this.#held === undefined && this.#toChild?.writable !== true) return;
     this.#encoder.send(batch, this.#post, undefined);
   }
 
@@ -105,14 +111,14 @@ class ProcessTransport implements WorkerTransport {
     const bytes = frame(wire);
     // Until Hello, the frames wait here: they are copies, so a held batch is what it was when sent.
     if (this.#held !== undefined) this.#held.push(bytes);
-    else this.#pipe.write(bytes);
+    else this.#toChild?.write(bytes);
   };
 
   #hello(): void {
     const held = this.#held;
     if (held === undefined) return;
     this.#held = undefined;
-    for (const bytes of held) this.#pipe.write(bytes);
+    for (const bytes of held) this.#toChild?.write(bytes);
   }
 
   cancelStart(): boolean {
@@ -135,7 +141,7 @@ class ProcessTransport implements WorkerTransport {
   }
 
   async stack(timeoutMs: number): Promise<string | undefined> {
-    const pipe = this.#child.stdio[STACK_FD] as Duplex | null | undefined;
+    const pipe = (this.#child.stdio as (Duplex | null)[] | undefined)?.[ProcessFd.Stack];
     if (pipe === null || pipe === undefined || pipe.destroyed) return undefined;
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), timeoutMs);

@@ -18,11 +18,17 @@ import type { Wire } from './tags.js';
 const HEADER = 8;
 /** Room for the header, filled in once the frame's length is known. */
 const NO_HEADER = new Uint8Array(HEADER);
+/**
+ * The longest frame, both ways: a longer batch is refused when sent (as a value that cannot be
+ * cloned is), and a longer length read is garbage, reported at once rather than waited for.
+ */
+export const MAX_FRAME = 2 ** 31;
 
 /** One encoded batch as a frame (a new Buffer, which the socket may keep until written). */
 export function frame(wire: Wire): Buffer {
   if (!Array.isArray(wire)) {
     const bytes = asBytes(wire);
+    if (HEADER - 4 + bytes.length > MAX_FRAME) throw tooLong(HEADER + bytes.length);
     const buf = Buffer.allocUnsafe(HEADER + bytes.length);
     buf.writeUInt32LE(HEADER - 4 + bytes.length, 0);
     buf.writeUInt32LE(bytes.length, 4);
@@ -40,9 +46,14 @@ export function frame(wire: Wire): Buffer {
   ser.writeHeader();
   ser.writeValue(wire);
   const buf = ser.releaseBuffer();
+  if (buf.length - 4 > MAX_FRAME) throw tooLong(buf.length);
   buf.writeUInt32LE(buf.length - 4, 0);
   buf.writeUInt32LE(bytes.length, 4);
   return buf;
+}
+
+function tooLong(bytes: number): RangeError {
+  return new RangeError(`loopfleet wire: a batch of ${bytes} bytes, more than a process worker's channel carries (${MAX_FRAME})`);
 }
 
 function asBytes(b: unknown): Uint8Array {
@@ -86,28 +97,39 @@ export class FrameReader {
       this.#size = 0;
     }
     let at = 0;
-    while (buf.length - at >= 4) {
-      const end = at + 4 + buf.readUInt32LE(at);
-      if (end > buf.length) break;
-      let batch: Batch;
-      try {
-        batch = this.#decode(buf, at, end);
-      } catch (err) {
-        this.#broken = true;
-        this.#parts = [];
-        this.#size = 0;
-        return this.onBroken(err as Error);
+    try {
+      while (buf.length - at >= 4) {
+        const length = buf.readUInt32LE(at);
+        // A length no frame can have: garbage, which would otherwise be waited for without end.
+        if (length < HEADER - 4 || length > MAX_FRAME) return this.#break(new Error(`loopfleet wire: a frame of ${length} bytes`));
+        const end = at + 4 + length;
+        if (end > buf.length) break;
+        let batch: Batch;
+        try {
+          batch = this.#decode(buf, at, end);
+        } catch (err) {
+          return this.#break(err as Error);
+        }
+        at = end;
+        // Outside the inner try: what the handler throws is its own, and the frames after this
+        // one are kept (finally) for the next chunk.
+        this.onBatch(batch);
       }
-      at = end;
-      // Outside the try: what the handler throws is its own.
-      this.onBatch(batch);
+    } finally {
+      if (at < buf.length && !this.#broken) {
+        const rest = buf.subarray(at);
+        this.#parts.push(rest);
+        this.#size = rest.length;
+        this.#need = rest.length >= 4 ? 4 + rest.readUInt32LE(0) : 0;
+      }
     }
-    if (at < buf.length) {
-      const rest = buf.subarray(at);
-      this.#parts.push(rest);
-      this.#size = rest.length;
-      this.#need = rest.length >= 4 ? 4 + rest.readUInt32LE(0) : 0;
-    }
+  }
+
+  #break(err: Error): void {
+    this.#broken = true;
+    this.#parts = [];
+    this.#size = 0;
+    this.onBroken(err);
   }
 
   #decode(buf: Buffer, at: number, end: number): Batch {
@@ -115,6 +137,7 @@ export class FrameReader {
     const bytesEnd = start + buf.readUInt32LE(at + 4);
     if (bytesEnd > end) throw new Error(`loopfleet wire: a frame of ${end - at} bytes says its batch has ${bytesEnd - start}`);
     const side = bytesEnd < end ? (deserialize(buf.subarray(bytesEnd, end)) as unknown[]) : undefined;
-    return this.decoder.decodeBytes(buf, start, bytesEnd, side);
+    // Bounded to the batch: a malformed one fails here rather than read into the next frame.
+    return this.decoder.decodeBytes(buf.subarray(0, bytesEnd), start, bytesEnd, side);
   }
 }

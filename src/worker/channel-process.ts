@@ -1,29 +1,29 @@
 /**
- * Worker side of the `process` runtime's channel: framed batches on fd 3, a pipe the parent set
- * up (see transport/process.ts and wire/frames.ts).
+ * Worker side of the `process` runtime's channel: framed batches on two one-way pipes the parent
+ * set up (ProcessFd; see transport/process.ts and wire/frames.ts).
  */
 import { Socket } from 'node:net';
 import { serializeError } from '../error-codec.js';
-import { Kind, type Batch } from '../protocol.js';
+import { Kind, ProcessFd, type Batch } from '../protocol.js';
 import type { ParentChannel } from '../transport/types.js';
 import { WireDecoder } from '../wire/decoder.js';
 import { WireEncoder } from '../wire/encoder.js';
 import { frame, FrameReader } from '../wire/frames.js';
 import type { Wire } from '../wire/tags.js';
 
-/** The pipe's fd in a worker process (CHANNEL_FD in transport/process.ts). */
-const CHANNEL_FD = 3;
-
 export function processChannel(): ParentChannel {
+  let input: Socket;
   let pipe: Socket;
   try {
-    pipe = new Socket({ fd: CHANNEL_FD, readable: true, writable: true, allowHalfOpen: false });
+    input = new Socket({ fd: ProcessFd.ToWorker, readable: true, writable: false });
+    pipe = new Socket({ fd: ProcessFd.FromWorker, readable: false, writable: true });
   } catch (err) {
-    throw new Error(`loopfleet process bootstrap started without its channel (fd ${CHANNEL_FD})`, { cause: err });
+    throw new Error(`loopfleet process bootstrap started without its channel (fds ${ProcessFd.ToWorker} and ${ProcessFd.FromWorker})`, { cause: err });
   }
-  // No orphans: when the parent goes away (even by SIGKILL), the pipe ends. A write to it then
-  // fails (EPIPE) the same way.
-  pipe.on('end', () => process.exit(0));
+  // No orphans: when the parent goes away (even by SIGKILL), its pipe ends, and a write to the
+  // other fails (EPIPE).
+  input.on('end', () => process.exit(0));
+  input.on('error', () => process.exit(0));
   pipe.on('error', () => process.exit(0));
   const encoder = new WireEncoder(undefined, true);
   const decoder = new WireDecoder();
@@ -48,7 +48,7 @@ export function processChannel(): ParentChannel {
           process.exit(1);
         }
       });
-      pipe.on('data', (chunk: Buffer) => reader.push(chunk));
+      input.on('data', (chunk: Buffer) => reader.push(chunk));
     },
     exit: (code) => process.exit(code),
   };

@@ -1,15 +1,16 @@
 /**
  * Stack capture inside a `process` worker. The parent cannot reach a blocked process's event
  * loop, so this small thread, started in the worker process only when `metrics.captureStack` is
- * on, listens on an extra pipe (fd 4) on its own loop: each request line is answered with one
+ * on, listens on an extra pipe (ProcessFd.Stack) on its own loop: each request line is answered with one
  * JSON line (with the request's id) holding the main thread's stack, captured over `connectToMainThread` (capture.ts).
  */
 import { Session } from 'node:inspector';
 import { Socket } from 'node:net';
 import { captureStack } from '../metrics/capture.js';
+import { ProcessFd } from '../protocol.js';
 
 const TIMEOUT_MS = 2000;
-const pipe = new Socket({ fd: 4, readable: true, writable: true });
+const pipe = new Socket({ fd: ProcessFd.Stack, readable: true, writable: true });
 let buffered = '';
 
 pipe.setEncoding('utf8');
