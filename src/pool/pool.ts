@@ -3,17 +3,15 @@
  * dispatch live in the scheduler, worker lifecycle in the fleet.
  */
 import { EventEmitter } from 'node:events';
-import { serialize } from 'node:v8';
 import { describe, ErrorCodes, InvalidArgTypeError, InvalidArgValueError, NoMessageHandlerError } from '../errors.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from '../options.js';
-import { processRuntime } from '../transport/process.js';
-import { threadRuntime } from '../transport/thread.js';
 import { parseBroadcastOptions, refusal } from './calls.js';
 import type { TaskControl } from './control.js';
 import { Intake } from './intake.js';
 import { TaskStream } from './task-stream.js';
 import { failedIterator, mapTasks, whileOpen, type MapResult } from './map.js';
-import { Fleet, type FleetEvents } from './fleet.js';
+import type { Fleet } from './fleet.js';
+import { startFleet } from './start.js';
 import { Inbox } from './inbox.js';
 import { snapshot } from './stats.js';
 import { Waiters } from './waiters.js';
@@ -46,18 +44,6 @@ import type {
 
 function noop(): void {}
 
-/** Starts the workers; turns Node's refusal of `execArgv` for threads into our option error. */
-function startFleet(o: ResolvedOptions, events: FleetEvents): Fleet {
-  try {
-    return new Fleet(o, o.runtime === 'process' ? processRuntime : threadRuntime, events);
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'ERR_WORKER_INVALID_EXEC_ARGV') {
-      throw new InvalidArgValueError(`Expected \`execArgv\` to hold only flags a worker thread accepts: ${(err as Error).message}`);
-    }
-    throw err;
-  }
-}
-
 // One shared executor instead of a closure per task: `run` is the hot path.
 let binding: Task | undefined;
 function bindTask(resolve: (value: never) => void, reject: (reason: unknown) => void): void {
@@ -86,16 +72,6 @@ export class Pool<W extends AnyWorkerDefinition = WorkerDefinition> extends Even
   constructor(options: PoolOptions) {
     super();
     const o = resolveOptions(options);
-    if (o.workerData !== undefined) {
-      try {
-        // As each runtime will copy it: processes through node:v8, which refuses a few host
-        // objects (KeyObject, BlockList) that threads clone.
-        if (o.runtime === 'process') serialize(o.workerData);
-        else structuredClone(o.workerData);
-      } catch (err) {
-        throw new InvalidArgTypeError(`Expected \`workerData\` to be a cloneable value: ${(err as Error).message}`);
-      }
-    }
     this.#options = o;
     this.name = o.name;
     this.size = o.size;
