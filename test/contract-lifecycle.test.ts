@@ -122,11 +122,13 @@ for (const runtime of RUNTIMES) {
       // the dead worker before reading either (on processes, a write that fails with EPIPE).
       const end = Date.now() + 300;
       while (Date.now() < end);
-      // Sent to a worker that is dead: it settles, as a crash of that worker.
+      // Sent to a worker that is dead, it settles as a crash of that worker (or, on a machine so
+      // slow that the worker was not dead yet, with its answer).
       const next = p.run('pid').catch((err: unknown) => err);
       assert.equal(await done, 'done');
       assert.equal(((await died) as WorkerCrashedError).code, ErrorCodes.WORKER_CRASHED);
-      assert.equal(((await next) as WorkerCrashedError).code, ErrorCodes.WORKER_CRASHED);
+      const settled = await next;
+      assert.ok(typeof settled === 'number' || (settled as WorkerCrashedError).code === ErrorCodes.WORKER_CRASHED, String(settled));
       assert.equal(typeof (await p.run('pid')), 'number');
     });
 
